@@ -1,0 +1,3 @@
+"""A multilingual newsletter pipeline: ingest → translate → render → preview → send."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,160 @@
+"""The ``newsletter`` command: argument parsing and the boundary where errors become exit codes.
+
+Every handler is a small function ``(args) -> int`` that calls library code. A
+:class:`~pipeline.errors.PipelineError` is printed as ``error: <message>`` (plus detail lines)
+and exits with its ``exit_code`` (2 for user mistakes); anything else is a bug and keeps its
+traceback. Heavy modules are imported inside handlers so ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.errors import ConfigError, PipelineError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _langs(value: str) -> list[str]:
+    return [code.strip() for code in value.split(",") if code.strip()]
+
+
+def _issue_dir(value: str | None) -> Path:
+    """An explicit issue folder, or the newest one under ./issues."""
+    from pipeline.store import newest_issue
+
+    if value:
+        return Path(value)
+    return newest_issue(Path("issues"))
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from pipeline.document import to_dict
+    from pipeline.ingest import ingest_file
+
+    result = ingest_file(Path(args.file), source_lang=args.lang)
+    for warning in result.warnings:
+        print(f"{args.file}:{warning.line}: warning: {warning.message}", file=sys.stderr)
+    if args.json:
+        json.dump(to_dict(result.document), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        _print_outline(result.document)
+    return 0
+
+
+def _print_outline(doc: object) -> None:
+    from pipeline.document import Document
+
+    assert isinstance(doc, Document)
+    for block in doc.blocks:
+        who = f" [{block.speaker}]" if block.speaker else ""
+        first = block.paragraphs[0]
+        print(f"{block.line:>4}  {block.type:<9}{who} {first[:70]}{'…' if len(first) > 70 else ''}")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from pipeline.build import BuildOptions, run_issue
+
+    options = BuildOptions(
+        langs=_langs(args.langs) if args.langs else None,
+        out=Path(args.out) if args.out else None,
+        engine=args.engine,
+        provider=args.provider,
+        strict=args.strict,
+        install_models=args.install_models,
+        screenshots=args.screenshots,
+        until=args.until,
+    )
+    run_issue(_issue_dir(args.issue_dir), options)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsletter",
+        description="Ingest, translate, render, preview and send a multilingual newsletter issue.",
+        epilog="Run 'newsletter COMMAND --help' for a command's options. Docs: README.md.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("ingest", help="parse an interview text into a structured document")
+    p.add_argument("file", help="the interview text (UTF-8; UTF-16 with a BOM is accepted)")
+    p.add_argument("--json", action="store_true", help="print the document as JSON on stdout")
+    p.add_argument(
+        "--lang",
+        default=None,
+        help="source language code (default: source_lang of a sibling issue.toml, else en)",
+    )
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser(
+        "build",
+        help="run ingest → translate → render → preview for one issue",
+        description="Build one issue into build/<slug>/ (or --out).",
+    )
+    p.add_argument("issue_dir", nargs="?", help="issues/<slug> (default: the newest issue)")
+    p.add_argument("--langs", help="comma-separated languages (default: all in issue.toml)")
+    p.add_argument("--out", help="output folder (default: build/<slug> beside issues/)")
+    p.add_argument("--engine", default="argos", help="translation engine (default: argos)")
+    p.add_argument(
+        "--provider",
+        default=None,
+        help="render placeholders for this provider (default: [send] provider, else brevo)",
+    )
+    p.add_argument("--strict", action="store_true", help="a language without a model is an error")
+    p.add_argument(
+        "--install-models",
+        action="store_true",
+        help="download and install missing argos packages first (make issue does)",
+    )
+    p.add_argument(
+        "--screenshots",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="take preview screenshots (default: when Chromium is installed)",
+    )
+    p.add_argument(
+        "--until",
+        choices=["ingest", "translate", "render", "preview"],
+        default="preview",
+        help="stop after this stage (default: preview)",
+    )
+    p.set_defaults(handler=cmd_build)
+
+    _add_extension_commands(sub)
+    return parser
+
+
+def _add_extension_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Commands whose parsers live beside their stage (models, review, preview, send, due)."""
+    from pipeline.commands import register_all
+
+    register_all(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except PipelineError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        for line in exc.details:
+            print(f"  - {line}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+__all__ = ["ConfigError", "build_parser", "main"]

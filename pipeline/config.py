@@ -1,0 +1,297 @@
+"""``issue.toml`` → a validated, frozen :class:`IssueConfig`.
+
+Validation collects every problem before raising one :class:`ConfigError`, so an editor fixes
+the file in one go. Each message names the file, the key and the fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ConfigError
+from pipeline.languages import EU_LANGUAGES
+
+PROVIDER_NAMES = ("brevo", "listmonk", "mailchimp", "outbox")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Sender:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str
+    address: str
+    website: str
+
+
+@dataclass(frozen=True)
+class SendConfig:
+    provider: str
+    sender: Sender
+    reply_to: str | None
+    # provider name → language ("default" for the rest) → list ids
+    lists: Mapping[str, Mapping[str, tuple[int, ...]]]
+    # the raw [send.<provider>] tables, for provider-specific keys
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def lists_for(self, provider: str, lang: str) -> tuple[int, ...]:
+        by_lang = self.lists.get(provider, {})
+        return by_lang.get(lang, by_lang.get("default", ()))
+
+
+@dataclass(frozen=True)
+class IssueConfig:
+    path: Path
+    slug: str
+    title: str
+    subject: str
+    preheader: str
+    date: dt.date
+    send_at: dt.datetime
+    source_lang: str
+    languages: tuple[str, ...]  # every language of the issue, the source included
+    organisation: Organisation
+    links: tuple[Link, ...]
+    send: SendConfig
+    require_review: bool = False
+    pull_quote: str | None = None
+
+    @property
+    def target_languages(self) -> tuple[str, ...]:
+        return tuple(lang for lang in self.languages if lang != self.source_lang)
+
+
+class _Collector:
+    """Reads keys out of a TOML table, remembering every problem instead of stopping."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[str] = []
+
+    def problem(self, key: str, text: str) -> None:
+        self.problems.append(f"'{key}' {text}")
+
+    def string(self, table: Mapping[str, Any], key: str, example: str, prefix: str = "") -> str:
+        full = prefix + key
+        value = table.get(key)
+        if value is None:
+            self.problem(full, f'is missing. Add {key} = "{example}"')
+        elif not isinstance(value, str) or not value.strip():
+            self.problem(full, f'must be a non-empty string, like {key} = "{example}"')
+        else:
+            return value.strip()
+        return ""
+
+    def optional_string(self, table: Mapping[str, Any], key: str, prefix: str = "") -> str | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.problem(prefix + key, "must be a string")
+            return None
+        return value.strip() or None
+
+    def url(self, value: Any, key: str) -> str:
+        if not isinstance(value, str) or not value.startswith("https://"):
+            self.problem(key, f'must be an absolute https:// URL (got "{value}")')
+            return ""
+        return value
+
+
+def load_issue(path: Path) -> IssueConfig:
+    """Read and validate ``issues/<slug>/issue.toml``; one ConfigError lists every problem."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: not found. Create it (see README, 'The issue folder')."
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}. Fix the syntax at that line.") from None
+    return parse_issue(data, path)
+
+
+def parse_issue(data: Mapping[str, Any], path: Path) -> IssueConfig:
+    c = _Collector(path)
+    title = c.string(data, "title", "Cooperatives and the Belgian Presidency")
+    subject = c.string(data, "subject", "Smart on the Belgian Presidency")
+    preheader = c.string(data, "preheader", "One line that shows after the subject in the inbox")
+    date = _date(c, data)
+    send_at = _send_at(c, data)
+    source_lang = c.string(data, "source_lang", "en")
+    if source_lang and source_lang not in EU_LANGUAGES:
+        c.problem("source_lang", f'"{source_lang}" is not an EU language code ({_codes()})')
+    languages = _languages(c, data, source_lang)
+    require_review = data.get("require_review", False)
+    if not isinstance(require_review, bool):
+        c.problem("require_review", "must be true or false")
+    organisation = _organisation(c, data.get("organisation"))
+    links = _links(c, data.get("links", []))
+    send = _send(c, data.get("send"))
+    if c.problems:
+        count = len(c.problems)
+        raise ConfigError(
+            f"{path}: {count} problem{'s' if count > 1 else ''} in the issue settings",
+            details=c.problems,
+        )
+    return IssueConfig(
+        path=path,
+        slug=path.parent.name,
+        title=title,
+        subject=subject,
+        preheader=preheader,
+        date=date,  # type: ignore[arg-type]
+        send_at=send_at,  # type: ignore[arg-type]
+        source_lang=source_lang,
+        languages=languages,
+        organisation=organisation,
+        links=links,
+        send=send,
+        require_review=bool(require_review),
+        pull_quote=c.optional_string(data, "pull_quote"),
+    )
+
+
+def _codes() -> str:
+    return ", ".join(EU_LANGUAGES)
+
+
+def _date(c: _Collector, data: Mapping[str, Any]) -> dt.date | None:
+    value = data.get("date")
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    c.problem(
+        "date",
+        "must be a TOML date, like date = 2024-06-03"
+        + (" (it is missing)" if value is None else ""),
+    )
+    return None
+
+
+def _send_at(c: _Collector, data: Mapping[str, Any]) -> dt.datetime | None:
+    value = data.get("send_at")
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value
+    if isinstance(value, dt.datetime):
+        c.problem(
+            "send_at", f"needs an explicit UTC offset, like send_at = {value.isoformat()}+02:00"
+        )
+    else:
+        c.problem(
+            "send_at",
+            "must be a date and time with offset, like send_at = 2024-06-03T09:00:00+02:00",
+        )
+    return None
+
+
+def _languages(c: _Collector, data: Mapping[str, Any], source_lang: str) -> tuple[str, ...]:
+    value = data.get("languages")
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        c.problem(
+            "languages", 'must be a list of language codes, like languages = ["en", "de", "fr"]'
+        )
+        return (source_lang,)
+    unknown = [v for v in value if v not in EU_LANGUAGES]
+    if unknown:
+        c.problem(
+            "languages",
+            f"has codes that are not EU languages: {', '.join(unknown)} (use {_codes()})",
+        )
+    seen: dict[str, None] = (
+        dict.fromkeys([source_lang, *value]) if source_lang else dict.fromkeys(value)
+    )
+    return tuple(lang for lang in seen if lang in EU_LANGUAGES)
+
+
+def _organisation(c: _Collector, table: Any) -> Organisation:
+    if not isinstance(table, dict):
+        c.problem("organisation", "is missing. Add [organisation] with name, address and website")
+        return Organisation("", "", "")
+    name = c.string(table, "name", "CECOP", "organisation.")
+    address = c.string(
+        table, "address", "Avenue Milcamps 105, 1030 Brussels, Belgium", "organisation."
+    )
+    website = c.url(table.get("website"), "organisation.website")
+    return Organisation(name, address, website)
+
+
+def _links(c: _Collector, value: Any) -> tuple[Link, ...]:
+    if not isinstance(value, list):
+        c.problem(
+            "links", 'must be an array of tables: [[links]] label = "..." url = "https://..."'
+        )
+        return ()
+    links = []
+    for i, item in enumerate(value):
+        key = f"links[{i}]"
+        if not isinstance(item, dict):
+            c.problem(key, "must be a table with label and url")
+            continue
+        label = c.string(item, "label", "Visit CECOP", f"{key}.")
+        links.append(Link(label, c.url(item.get("url"), f"{key}.url")))
+    return tuple(links)
+
+
+def _send(c: _Collector, table: Any) -> SendConfig:
+    if not isinstance(table, dict):
+        c.problem(
+            "send",
+            'is missing. Add [send] with provider = "brevo" and '
+            'sender = { name = "...", email = "..." }',
+        )
+        return SendConfig("brevo", Sender("", ""), None, {})
+    provider = table.get("provider", "brevo")
+    if provider not in PROVIDER_NAMES:
+        c.problem("send.provider", f'"{provider}" is not one of {", ".join(PROVIDER_NAMES)}')
+    sender_table = table.get("sender")
+    if not isinstance(sender_table, dict):
+        c.problem(
+            "send.sender", 'is missing. Add sender = { name = "CECOP", email = "news@example.org" }'
+        )
+        sender_table = {}
+    sender = Sender(
+        c.string(sender_table, "name", "CECOP", "send.sender."),
+        c.string(sender_table, "email", "news@example.org", "send.sender."),
+    )
+    if sender.email and not _EMAIL.match(sender.email):
+        c.problem("send.sender.email", f'"{sender.email}" is not an e-mail address')
+    reply_to = c.optional_string(table, "reply_to", "send.")
+    if reply_to and not _EMAIL.match(reply_to):
+        c.problem("send.reply_to", f'"{reply_to}" is not an e-mail address')
+    options = {k: v for k, v in table.items() if isinstance(v, dict) and k != "sender"}
+    lists = {name: _lists(c, name, opts.get("lists", {})) for name, opts in options.items()}
+    return SendConfig(str(provider), sender, reply_to, lists, options)
+
+
+def _lists(c: _Collector, provider: str, value: Any) -> dict[str, tuple[int, ...]]:
+    key = f"send.{provider}.lists"
+    if not isinstance(value, dict):
+        c.problem(
+            key, "must be a table of language → list ids, like lists = { default = [2], fr = [7] }"
+        )
+        return {}
+    lists: dict[str, tuple[int, ...]] = {}
+    for lang, ids in value.items():
+        if lang != "default" and lang not in EU_LANGUAGES:
+            c.problem(f"{key}.{lang}", f'"{lang}" is not an EU language code or "default"')
+        if not isinstance(ids, list) or not all(isinstance(i, int) and i > 0 for i in ids):
+            c.problem(f"{key}.{lang}", "must be a list of positive list ids, like [2, 7]")
+            continue
+        lists[lang] = tuple(ids)
+    return lists

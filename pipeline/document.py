@@ -1,0 +1,145 @@
+"""The values that flow between stages: Document, Speaker, Block, Segment, Finding.
+
+Plain frozen dataclasses with no I/O. ``to_dict``/``from_dict`` give the JSON shape that
+``newsletter ingest --json`` prints and that ``build/<slug>/**/document.json`` holds.
+
+A *source* Document comes from ingest (``lang == source_lang``, no segments). A *translated*
+Document has the same blocks and speakers with translated text, ``fields`` holding the
+translated issue fields (title, subject, preheader, pull_quote) and ``segments`` recording,
+for every sentence, its source, its text and where that text came from (:class:`Origin`).
+
+Segment keys name the place a sentence belongs to:
+``b{block}.p{paragraph}.s{sentence}`` for the body, ``field.{name}`` for issue fields and
+``role.{speaker_id}`` for a speaker's role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+BLOCK_TYPES = ("paragraph", "note", "intro", "question", "answer", "closing")
+BlockType = Literal["paragraph", "note", "intro", "question", "answer", "closing"]
+OriginKind = Literal["source", "memory", "human", "engine"]
+Level = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class Speaker:
+    id: str
+    name: str
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class Block:
+    type: BlockType
+    speaker: str | None
+    paragraphs: tuple[str, ...]
+    line: int = 0  # 1-based line of the block's first paragraph in the source (0: unknown)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a segment's text came from: the source itself, a human, the memory or an engine."""
+
+    kind: OriginKind
+    engine: str | None = None  # "argos", "libretranslate", ...
+    model: str | None = None  # e.g. "translate-en_de 1.9"; pivots: "translate-fr_en 1.9 + ..."
+    via: str | None = None  # pivot language, e.g. "en"
+
+    def describe(self) -> str:
+        if self.kind in ("source", "human"):
+            return self.kind
+        parts = [self.kind, self.engine or "", self.model or ""]
+        if self.via:
+            parts.append(f"via {self.via}")
+        return " ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Segment:
+    key: str
+    source: str
+    text: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A QA observation. ``error`` blocks the build (or the send); the others are reported."""
+
+    level: Level
+    code: str
+    message: str
+    lang: str | None = None
+    where: str | None = None  # a segment key, "file:line", a URL, ...
+
+
+@dataclass(frozen=True)
+class Document:
+    source_lang: str
+    speakers: tuple[Speaker, ...]
+    blocks: tuple[Block, ...]
+    lang: str = ""
+    fields: Mapping[str, str] = field(default_factory=dict)
+    segments: tuple[Segment, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.lang:
+            object.__setattr__(self, "lang", self.source_lang)
+
+    def speaker(self, speaker_id: str | None) -> Speaker | None:
+        return next((s for s in self.speakers if s.id == speaker_id), None)
+
+    @property
+    def is_source(self) -> bool:
+        return self.lang == self.source_lang
+
+
+def to_dict(doc: Document) -> dict[str, Any]:
+    """The JSON shape of CONTRACT.md (plus ``lang``, ``line``, ``fields``, ``segments``)."""
+    out: dict[str, Any] = {
+        "source_lang": doc.source_lang,
+        "lang": doc.lang,
+        "speakers": [{"id": s.id, "name": s.name, "role": s.role} for s in doc.speakers],
+        "blocks": [
+            {"type": b.type, "speaker": b.speaker, "paragraphs": list(b.paragraphs), "line": b.line}
+            for b in doc.blocks
+        ],
+    }
+    if doc.fields:
+        out["fields"] = dict(doc.fields)
+    if doc.segments:
+        out["segments"] = [
+            {
+                "key": s.key,
+                "source": s.source,
+                "text": s.text,
+                "origin": {k: v for k, v in vars(s.origin).items() if v is not None},
+            }
+            for s in doc.segments
+        ]
+    return out
+
+
+def from_dict(data: Mapping[str, Any]) -> Document:
+    return Document(
+        source_lang=data["source_lang"],
+        lang=data.get("lang", data["source_lang"]),
+        speakers=tuple(Speaker(s["id"], s["name"], s.get("role")) for s in data["speakers"]),
+        blocks=tuple(
+            Block(b["type"], b.get("speaker"), tuple(b["paragraphs"]), b.get("line", 0))
+            for b in data["blocks"]
+        ),
+        fields=dict(data.get("fields", {})),
+        segments=tuple(
+            Segment(s["key"], s["source"], s["text"], Origin(**s["origin"]))
+            for s in data.get("segments", [])
+        ),
+    )
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    return {k: v for k, v in vars(finding).items() if v is not None}

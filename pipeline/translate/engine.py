@@ -1,0 +1,57 @@
+"""The translation engine protocol and the ``ENGINES`` registry.
+
+An engine turns a batch of source sentences into target sentences for one language pair.
+It knows nothing of Documents, memory, glossary or review: the translate stage
+(:mod:`pipeline.translate.stage`) does that around it, and hands the engine only the
+segments the memory and the reviewers could not supply, already masked.
+
+Engines are registered by name in :data:`ENGINES` (a plain dict of factories), as mailing
+providers are in :data:`pipeline.send.PROVIDERS`. Tests register a deterministic fake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Decoding and threading settings; the defaults are the measured best on 2 cores."""
+
+    beam_size: int = 4
+    max_batch_size: int = 64
+    length_ratio: float = 2.0  # max decoding length = ratio * source tokens + length_extra
+    length_extra: int = 10
+    compute_type: str = "int8"
+    inter_threads: int = 1
+    intra_threads: int = 1
+    parallel_languages: int = 2  # languages translated at once (one translator each)
+
+
+class Engine(Protocol):
+    name: str
+
+    def pairs(self) -> set[tuple[str, str]]:
+        """The (from, to) language pairs this engine can translate right now."""
+
+    def model_id(self, source_lang: str, target_lang: str) -> str:
+        """Identity and version of the model for a pair, e.g. "translate-en_de 1.9".
+
+        Part of the translation memory key: a new model version misses the memory.
+        """
+
+    def translate(self, source_lang: str, target_lang: str, segments: Sequence[str]) -> list[str]:
+        """Translate every segment in one go (same order, same length).
+
+        Raises ModelMissingError when the pair is not available.
+        """
+
+
+EngineFactory = Callable[[EngineSettings], Engine]
+ENGINES: dict[str, EngineFactory] = {}
+
+
+def register(name: str, factory: EngineFactory) -> None:
+    ENGINES[name] = factory
