@@ -133,6 +133,7 @@ def ingest_text(text: str, *, source_lang: str = "en", name: str = "<text>") -> 
         )
     cast = _Cast()
     _declare_intro_speakers(paras, cast)
+    _declare_prose_speakers(paras, cast)
     accepted = _accepted_labels(paras, cast)
     paras = _split_at_labels(paras, accepted)
     _resolve_labels(paras, cast, name)
@@ -208,6 +209,23 @@ def _declare_intro_speakers(paras: list[_Para], cast: _Cast) -> None:
             cast.declare(speaker, para.line)
             cast.interviewees.append(speaker.id)
         return
+
+
+def _declare_prose_speakers(paras: list[_Para], cast: _Cast) -> None:
+    """``Name (ID)`` in the text before the first turn declares ID when ID is used as a label.
+
+    ("This month we spoke to Maria Rossi (MR), …" then "MR: …".) Unlike the intro line, this
+    does not say who is interviewed.
+    """
+    used = {lab.name for p in paras for line in p.text.split("\n") if (lab := _match_label(line))}
+    for para in paras:
+        if _match_label(para.text):
+            return
+        text = para.text.replace("\n", " ")
+        for match in _INTRO_DECLARATION.finditer(text):
+            name = _trailing_name(text[: match.start()].rstrip())
+            if match["init"] in used and name and match["init"] not in cast.speakers:
+                cast.declare(Speaker(match["init"], name), para.line)
 
 
 def _intro_speakers(body: str) -> list[Speaker]:
