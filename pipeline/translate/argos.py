@@ -1,0 +1,171 @@
+"""The ``argos`` engine: installed argos packages run on CTranslate2, one batch per language.
+
+argostranslate is used only to find installed packages and read their metadata; inference
+runs on ``ctranslate2.Translator`` over the package's ``model/`` with every segment of a
+language in one ``translate_batch`` call, and text is (de)tokenised with ``sentencepiece``
+directly (argostranslate's decoder turns every ``_`` into a space). ``argostranslate.translate``
+is never imported: it pulls in sentence splitters that download models at run time.
+
+Importing this module registers the engine in :data:`pipeline.translate.engine.ENGINES`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ModelMissingError, TranslationError
+from pipeline.translate.engine import EngineSettings, register
+
+TranslatorFactory = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """What the engine needs from one installed package."""
+
+    model_id: str  # "translate-en_de 1.9"
+    model_dir: Path
+    sentencepiece: Path
+    target_prefix: str
+
+
+def _ctranslate2_translator(*args: Any, **kwargs: Any) -> Any:
+    import ctranslate2
+
+    return ctranslate2.Translator(*args, **kwargs)
+
+
+class ArgosEngine:
+    """Translate with installed argos packages (see the module docstring)."""
+
+    name = "argos"
+
+    def __init__(
+        self,
+        settings: EngineSettings | None = None,
+        *,
+        translator_factory: TranslatorFactory | None = None,
+    ) -> None:
+        self.settings = settings or EngineSettings()
+        # Tests inject a counting factory; production uses ctranslate2.Translator.
+        self._translator_factory = translator_factory or _ctranslate2_translator
+        self._lock = threading.Lock()
+        self.stats: dict[str, float] = {"models_loaded": 0, "batches": 0, "segments": 0}
+
+    def pairs(self) -> set[tuple[str, str]]:
+        from pipeline.translate.models import installed_packages
+
+        return {(p.from_code, p.to_code) for p in installed_packages()}
+
+    def model_id(self, source_lang: str, target_lang: str) -> str:
+        return model_files(source_lang, target_lang).model_id
+
+    def translate(self, source_lang: str, target_lang: str, segments: Sequence[str]) -> list[str]:
+        """Translate all segments in ONE translate_batch call; load the model once, then free it."""
+        files = model_files(source_lang, target_lang)
+        todo = [i for i, text in enumerate(segments) if text.strip()]
+        out = ["" for _ in segments]
+        if not todo:
+            return out
+        import sentencepiece as spm
+
+        processor = spm.SentencePieceProcessor(model_file=str(files.sentencepiece))
+        sources = [processor.encode(segments[i].strip(), out_type=str) for i in todo]
+        translator = self._load(files)
+        try:
+            hypotheses = self._translate_batch(translator, sources, files.target_prefix)
+        except RuntimeError as exc:  # ctranslate2 reports its failures as RuntimeError
+            raise TranslationError(
+                f"argos {files.model_id} failed on {source_lang}→{target_lang}: {exc}"
+            ) from exc
+        finally:
+            del translator  # release the model before the next language loads
+        for index, source, tokens in zip(todo, sources, hypotheses, strict=True):
+            out[index] = _decode(processor, tokens, files.target_prefix, self._bound(len(source)))
+        with self._lock:
+            self.stats["batches"] += 1
+            self.stats["segments"] += len(todo)
+        return out
+
+    def _load(self, files: ModelFiles) -> Any:
+        s = self.settings
+        try:
+            translator = self._translator_factory(
+                str(files.model_dir),
+                device="cpu",
+                compute_type=s.compute_type,
+                inter_threads=s.inter_threads,
+                intra_threads=s.intra_threads,
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise TranslationError(
+                f"cannot load argos model {files.model_id} from {files.model_dir}: {exc}. "
+                "Reinstall it with 'newsletter models install'."
+            ) from exc
+        with self._lock:
+            self.stats["models_loaded"] += 1
+        return translator
+
+    def _bound(self, source_tokens: int) -> int:
+        return int(self.settings.length_ratio * source_tokens) + self.settings.length_extra
+
+    def _translate_batch(
+        self, translator: Any, sources: list[list[str]], prefix: str
+    ) -> list[list[str]]:
+        s = self.settings
+        longest = max(len(tokens) for tokens in sources)
+        results = translator.translate_batch(
+            sources,
+            target_prefix=[[prefix] for _ in sources] if prefix else None,
+            beam_size=s.beam_size,
+            max_batch_size=s.max_batch_size,
+            batch_type="examples",
+            # One bound for the call (from the longest source, plus the prefix token); each
+            # output is then cut to its own source's bound in _decode.
+            max_decoding_length=self._bound(longest) + (1 if prefix else 0),
+            replace_unknowns=True,
+            length_penalty=0.2,
+        )
+        return [list(result.hypotheses[0]) for result in results]
+
+
+def _decode(processor: Any, tokens: list[str], prefix: str, bound: int) -> str:
+    """Pieces → text with sentencepiece itself, so "_" and "▁" mean what they should."""
+    if prefix and tokens and tokens[0] == prefix:
+        tokens = tokens[1:]
+    text: str = processor.decode_pieces(tokens[:bound])
+    return text.strip()
+
+
+def model_files(source_lang: str, target_lang: str) -> ModelFiles:
+    """The newest installed package for a pair, or ModelMissingError naming the fix."""
+    from pipeline.translate.models import installed_packages, package_id
+
+    candidates = [
+        p for p in installed_packages() if (p.from_code, p.to_code) == (source_lang, target_lang)
+    ]
+    if not candidates:
+        raise ModelMissingError(
+            f"no argos model for {source_lang}→{target_lang}; run 'make models LANGS={target_lang}'"
+        )
+    package = max(candidates, key=lambda p: _version_key(p.package_version))
+    path = Path(package.package_path)
+    tokenizer = path / "sentencepiece.model"
+    if not tokenizer.is_file():
+        raise TranslationError(
+            f"{path}: argos package {package_id(package)} has no sentencepiece.model "
+            "(old BPE packages are not supported); install a newer package for "
+            f"{source_lang}→{target_lang} with 'newsletter models install {target_lang}'."
+        )
+    return ModelFiles(package_id(package), path / "model", tokenizer, package.target_prefix or "")
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
+
+
+register("argos", ArgosEngine)

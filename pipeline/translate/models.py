@@ -1,0 +1,423 @@
+"""Argos packages: read the package index, list, choose, download (streamed) and install them.
+
+The index is ``$ARGOS_PACKAGE_INDEX`` + ``index.json`` (http(s) or ``file://``). Downloads
+stream with httpx into a temporary file behind a progress bar on stderr, are checked (a zip
+with one top-level folder holding ``metadata.json`` for the expected pair) and then unpacked
+into argostranslate's packages folder. argostranslate's ``install_from_path`` is not used: it
+only unzips, and afterwards imports ``argostranslate.translate`` (which needs minisbd, left
+out of this environment on purpose); unpacking here also makes an install atomic and replaces
+an older version of the same pair instead of keeping both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+from urllib.request import url2pathname
+
+from pipeline.errors import ConfigError, TranslationError
+
+DEFAULT_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
+PIVOT = "en"
+Pair = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class IndexPackage:
+    """One translate package offered by the index."""
+
+    code: str
+    from_code: str
+    to_code: str
+    version: str
+    links: tuple[str, ...]
+
+    @property
+    def model_id(self) -> str:
+        return f"{self.code} {self.version}"
+
+
+@dataclass(frozen=True)
+class PackageState:
+    """A pair as ``models list`` shows it."""
+
+    pair: Pair
+    code: str
+    installed: str | None  # installed version
+    available: str | None  # version in the index
+
+    @property
+    def state(self) -> str:
+        if self.installed is None:
+            return "available"
+        if self.available and _version_key(self.available) > _version_key(self.installed):
+            return "update available"
+        return "installed"
+
+
+@dataclass(frozen=True)
+class InstallReport:
+    """What :func:`ensure_installed` did; ``unavailable`` maps a pair to why."""
+
+    installed: tuple[str, ...] = ()  # model ids installed now
+    present: tuple[Pair, ...] = ()  # already installed
+    unavailable: Mapping[Pair, str] = field(default_factory=dict)
+    offline: bool = False
+    message: str | None = None
+
+
+# --- the index -----------------------------------------------------------------------------
+
+
+def index_url() -> str:
+    base = os.environ.get("ARGOS_PACKAGE_INDEX") or DEFAULT_INDEX
+    if not base.endswith("/"):
+        raise ConfigError(
+            f"ARGOS_PACKAGE_INDEX={base!r} must end with '/' (index.json is appended); "
+            f"set it to {base + '/'!r}."
+        )
+    return base + "index.json"
+
+
+def fetch_index(client: Any | None = None) -> list[IndexPackage]:
+    """The translate packages the index offers; TranslationError when it cannot be read."""
+    url = index_url()
+    try:
+        raw = _read_url(url, client)
+        entries = json.loads(raw)
+    except (OSError, ValueError, _httpx_errors()) as exc:
+        raise TranslationError(
+            f"cannot read the argos package index {url}: {_reason(exc)}. Are you offline? "
+            "Connect, or set ARGOS_PACKAGE_INDEX to a reachable index ending with '/' "
+            "(file:// works), or install a package file with "
+            "'newsletter models install-file PATH.argosmodel'."
+        ) from None
+    if not isinstance(entries, list):
+        raise TranslationError(f"{url}: not an argos package index (expected a JSON list).")
+    return [p for p in (_index_entry(e) for e in entries) if p is not None]
+
+
+def _index_entry(entry: Any) -> IndexPackage | None:
+    if not isinstance(entry, dict) or entry.get("type", "translate") != "translate":
+        return None
+    src, tgt = entry.get("from_code"), entry.get("to_code")
+    if not isinstance(src, str) or not isinstance(tgt, str):
+        return None
+    code = entry.get("code") or f"translate-{src}_{tgt}"
+    links = tuple(str(link) for link in entry.get("links", []))
+    return IndexPackage(str(code), src, tgt, str(entry.get("package_version", "")), links)
+
+
+def index_pairs(client: Any | None = None) -> set[Pair]:
+    """Every (from, to) pair the index offers (raises TranslationError when unreachable)."""
+    return {(p.from_code, p.to_code) for p in fetch_index(client)}
+
+
+def _newest(packages: Iterable[IndexPackage]) -> dict[Pair, IndexPackage]:
+    best: dict[Pair, IndexPackage] = {}
+    for p in packages:
+        pair = (p.from_code, p.to_code)
+        if pair not in best or _version_key(p.version) > _version_key(best[pair].version):
+            best[pair] = p
+    return best
+
+
+def plan_pairs(
+    source_lang: str, targets: Sequence[str], offered: set[Pair]
+) -> dict[str, list[Pair]]:
+    """For each target: the direct pair, else both hops through English, else [] (none)."""
+    plan: dict[str, list[Pair]] = {}
+    for tgt in targets:
+        if tgt == source_lang:
+            continue
+        if (source_lang, tgt) in offered:
+            plan[tgt] = [(source_lang, tgt)]
+        elif {(source_lang, PIVOT), (PIVOT, tgt)} <= offered:
+            plan[tgt] = [(source_lang, PIVOT), (PIVOT, tgt)]
+        else:
+            plan[tgt] = []
+    return plan
+
+
+# --- installed packages --------------------------------------------------------------------
+
+
+def packages_dirs() -> list[Path]:
+    from argostranslate import settings
+
+    return [Path(p) for p in settings.package_dirs]
+
+
+def installed_packages() -> list[Any]:
+    """argostranslate's installed translate packages, with a clear error for a broken folder."""
+    from argostranslate import package
+
+    for directory in packages_dirs():
+        for path in sorted(directory.iterdir()) if directory.is_dir() else []:
+            if path.is_dir() and not (path / "metadata.json").is_file():
+                raise TranslationError(
+                    f"{path}: not an argos package (no metadata.json), so no package can be "
+                    "read. Delete that folder, then reinstall with 'newsletter models install'."
+                )
+    return [p for p in package.get_installed_packages() if p.type == "translate"]
+
+
+def package_id(pkg: Any) -> str:
+    """The model identity used in provenance and the memory key: "translate-en_de 1.9"."""
+    code = pkg.code or f"translate-{pkg.from_code}_{pkg.to_code}"
+    return f"{code} {pkg.package_version}"
+
+
+def installed_versions() -> dict[Pair, str]:
+    best: dict[Pair, str] = {}
+    for p in installed_packages():
+        pair = (p.from_code, p.to_code)
+        if pair not in best or _version_key(p.package_version) > _version_key(best[pair]):
+            best[pair] = p.package_version
+    return best
+
+
+def list_packages(client: Any | None = None) -> list[PackageState]:
+    """Installed and available packages, sorted by pair."""
+    installed = installed_versions()
+    offered = _newest(fetch_index(client))
+    pairs = sorted(set(installed) | set(offered))
+    return [
+        PackageState(
+            pair,
+            offered[pair].code if pair in offered else f"translate-{pair[0]}_{pair[1]}",
+            installed.get(pair),
+            offered[pair].version if pair in offered else None,
+        )
+        for pair in pairs
+    ]
+
+
+# --- download and install ------------------------------------------------------------------
+
+
+def install_file(path: Path, expected: Pair | None = None) -> str:
+    """Install one ``.argosmodel`` file and return its model id; replaces older versions."""
+    metadata, top = _check_archive(path, expected)
+    target_dir = packages_dirs()[0]
+    target_dir.mkdir(parents=True, exist_ok=True)
+    pair = (metadata["from_code"], metadata["to_code"])
+    from argostranslate.package import package_lock
+
+    staging = Path(tempfile.mkdtemp(prefix=f".{target_dir.name}-", dir=target_dir.parent))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            archive.extractall(staging)
+        with package_lock:
+            for old in [*_installed_folders(target_dir, pair), target_dir / top]:
+                shutil.rmtree(old, ignore_errors=True)
+            os.replace(staging / top, target_dir / top)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    code = metadata.get("code") or f"translate-{pair[0]}_{pair[1]}"
+    return f"{code} {metadata.get('package_version', '')}"
+
+
+def _installed_folders(directory: Path, pair: Pair) -> list[Path]:
+    found = []
+    for meta in directory.glob("*/metadata.json"):
+        try:
+            data = json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if (data.get("from_code"), data.get("to_code")) == pair:
+            found.append(meta.parent)
+    return found
+
+
+def _check_archive(path: Path, expected: Pair | None) -> tuple[dict[str, Any], str]:
+    """(metadata, top-level folder) of a valid package file, else TranslationError."""
+
+    def corrupt(why: str) -> TranslationError:
+        return TranslationError(
+            f"{path}: not a valid argos package ({why}). Download it again "
+            "('newsletter models install LANG') or get a good .argosmodel file."
+        )
+
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file. Pass the path of a .argosmodel file.")
+    if not zipfile.is_zipfile(path):
+        raise corrupt("not a zip archive; the download may be truncated")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            tops = {n.split("/", 1)[0] for n in names}
+            if len(tops) != 1 or any(n.startswith("/") or ".." in n.split("/") for n in names):
+                raise corrupt("it must hold exactly one top-level folder")
+            top = tops.pop()
+            metadata = json.loads(archive.read(f"{top}/metadata.json"))
+            if archive.testzip() is not None:
+                raise corrupt("a file in it fails its checksum")
+    except (KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise corrupt(f"no readable {path.name}/metadata.json: {exc}") from None
+    if not isinstance(metadata, dict) or not {"from_code", "to_code"} <= metadata.keys():
+        raise corrupt("metadata.json lacks from_code/to_code")
+    if expected and (metadata["from_code"], metadata["to_code"]) != expected:
+        got = f"{metadata['from_code']}→{metadata['to_code']}"
+        raise corrupt(f"it translates {got}, not {expected[0]}→{expected[1]}")
+    return metadata, top
+
+
+def download(
+    pkg: IndexPackage, dest: Path, client: Any | None = None, progress: bool = True
+) -> Path:
+    """Stream the package into ``dest`` (a folder) behind a progress bar; return the file."""
+    if not pkg.links:
+        raise TranslationError(f"the index lists no download link for {pkg.model_id}.")
+    target = dest / f"{pkg.code}-{pkg.version}.argosmodel"
+    errors = []
+    for link in pkg.links:
+        try:
+            _stream(link, target, client, progress, f"{pkg.from_code}→{pkg.to_code}")
+            return target
+        except (OSError, _httpx_errors()) as exc:
+            errors.append(f"{link}: {_reason(exc)}")
+    raise TranslationError(
+        f"cannot download {pkg.model_id}: {'; '.join(errors)}. Are you offline? Retry, or "
+        "install a package file with 'newsletter models install-file PATH.argosmodel'."
+    )
+
+
+def _stream(url: str, target: Path, client: Any | None, progress: bool, label: str) -> None:
+    from tqdm import tqdm
+
+    if urlparse(url).scheme == "file":
+        shutil.copyfile(_file_path(url), target)
+        return
+    import httpx
+
+    own = client is None
+    http = client or httpx.Client(follow_redirects=True, timeout=httpx.Timeout(30.0))
+    try:
+        with http.stream("GET", url) as response, target.open("wb") as out:
+            response.raise_for_status()
+            total = int(response.headers.get("content-length", 0)) or None
+            with tqdm(
+                total=total,
+                unit="B",
+                unit_scale=True,
+                desc=label,
+                file=sys.stderr,
+                disable=not progress,
+                leave=False,
+            ) as bar:
+                for chunk in response.iter_bytes(1 << 16):
+                    out.write(chunk)
+                    bar.update(len(chunk))
+    finally:
+        if own:
+            http.close()
+
+
+def install_pairs(
+    pairs: Sequence[Pair],
+    client: Any | None = None,
+    progress: bool = True,
+    index: list[IndexPackage] | None = None,
+) -> list[str]:
+    """Download and install the newest package of each pair; return the model ids."""
+    offered = _newest(index if index is not None else fetch_index(client))
+    missing = [p for p in pairs if p not in offered]
+    if missing:
+        names = ", ".join(f"{a}→{b}" for a, b in missing)
+        raise ConfigError(f"the argos index {index_url()} has no package for {names}.")
+    done = []
+    with tempfile.TemporaryDirectory(prefix="newsletter-models-") as tmp:
+        for pair in pairs:
+            path = download(offered[pair], Path(tmp), client, progress)
+            done.append(install_file(path, expected=pair))
+            path.unlink()
+    return done
+
+
+def ensure_installed(
+    pairs: Iterable[Pair],
+    client: Any | None = None,
+    *,
+    progress: bool = True,
+    warn: Callable[[str], None] | None = None,
+) -> InstallReport:
+    """Install the pairs that are missing. Never raises for offline or unknown pairs: the
+    report says which are unavailable and why (the stage then marks those languages)."""
+    wanted = list(dict.fromkeys(pairs))
+    have = installed_versions()
+    present = tuple(p for p in wanted if p in have)
+    missing = [p for p in wanted if p not in have]
+    if not missing:
+        return InstallReport(present=present)
+    try:
+        offered = _newest(fetch_index(client))
+    except TranslationError as exc:
+        (warn or _warn)(exc.message)  # said once, for every missing pair
+        reason = "offline: the argos package index cannot be read"
+        return InstallReport(
+            present=present,
+            unavailable=dict.fromkeys(missing, reason),
+            offline=True,
+            message=exc.message,
+        )
+    installed, unavailable = [], {}
+    for pair in missing:
+        if pair not in offered:
+            unavailable[pair] = f"the argos index has no package for {pair[0]}→{pair[1]}"
+            continue
+        try:
+            installed += install_pairs([pair], client, progress, index=list(offered.values()))
+        except TranslationError as exc:
+            unavailable[pair] = exc.message
+    return InstallReport(tuple(installed), present, unavailable)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _read_url(url: str, client: Any | None) -> bytes:
+    if urlparse(url).scheme == "file":
+        return _file_path(url).read_bytes()
+    import httpx
+
+    if client is not None:
+        response = client.get(url)
+    else:
+        response = httpx.get(url, follow_redirects=True, timeout=30.0)
+    response.raise_for_status()
+    content: bytes = response.content
+    return content
+
+
+def _file_path(url: str) -> Path:
+    parsed = urlparse(url)
+    return Path(url2pathname(parsed.path))
+
+
+def _httpx_errors() -> type[Exception]:
+    import httpx
+
+    return httpx.HTTPError
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))

@@ -1,0 +1,370 @@
+"""Benchmark of the translate stage on a stand-in argos model with real dimensions.
+
+The stand-in (tests/support/tinyargos with REAL dims: 6+6 layers, d_model 512, 8 heads, FFN
+2048, 32k vocabulary, int8) has random weights and a "clock" that stops decoding after about
+as many tokens as an average source sentence, so outputs have realistic lengths; its output is
+noise and says nothing about quality. The same model is installed for every language. Each
+measurement runs in a child process (argostranslate reads its settings at import), with
+``python -m tests.bench.bench_translate JOB``. The stand-in is cached under build/bench/.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from pipeline.languages import EU_LANGUAGES
+from tests.bench import BenchSection
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE = ROOT / "build" / "bench" / "translate"
+ISSUE = ROOT / "issues" / "2024-06-belgian-presidency"
+SEED = ISSUE / "interview.txt"  # the seed interview (same text as shared/seeds/000_…)
+STOP_AFTER = 40  # tokens; about the seed's mean sentence length in the stand-in's vocabulary
+STANDIN = CACHE / f"standin-real-stop{STOP_AFTER}-v1"
+TARGETS = [lang for lang in EU_LANGUAGES if lang != "en"]  # 23
+Job = Callable[[], dict[str, Any]]
+
+
+# --- the parent: build, install, run the jobs, write the section ---------------------------
+
+
+def run() -> BenchSection:
+    from tests.bench.translate_report import markdown
+
+    started = time.perf_counter()
+    built = ensure_standin()
+    install_standin(TARGETS)
+    r: dict[str, Any] = {"standin_build_s": built}
+    for job in ("engine_vs_raw", "argos_way", "sweep", "rss5", "engine_cold23", "stage"):
+        r[job] = child(job)
+    r["total_s"] = round(time.perf_counter() - started, 1)
+    return BenchSection("Translate (argos engine, stand-in model)", markdown(r), r)
+
+
+def ensure_standin() -> float:
+    """Build the stand-in package folder once; return the seconds it took (0 when cached)."""
+    if (STANDIN / "metadata.json").exists():
+        return 0.0
+    from tests.support.tinyargos import REAL, build_package_dir
+
+    started = time.perf_counter()
+    partial = STANDIN.with_name(STANDIN.name + ".partial")
+    build_package_dir(
+        partial, "en", "xx", dims=REAL, corpus=SEED.read_text("utf-8"), stop_after=STOP_AFTER
+    )
+    partial.rename(STANDIN)
+    return round(time.perf_counter() - started, 1)
+
+
+def install_standin(langs: Sequence[str]) -> None:
+    """One package folder per language, each linking to the same stand-in model."""
+    for lang in langs:
+        folder = CACHE / "argos" / "packages" / f"translate-en_{lang}-bench"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in ("model", "sentencepiece.model"):
+            if not (folder / name).exists():
+                (folder / name).symlink_to(STANDIN / name)
+        metadata = {
+            "package_version": "0.0",
+            "argos_version": "1.9.0",
+            "from_code": "en",
+            "to_code": lang,
+            "from_name": "English",
+            "to_name": lang,
+            "code": f"translate-en_{lang}-standin",
+        }
+        (folder / "metadata.json").write_text(json.dumps(metadata), "utf-8")
+
+
+def child_env(job: str) -> dict[str, str]:
+    home = CACHE / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ARGOS_", "XDG_"))}
+    env.update(
+        HOME=str(home),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_CACHE_HOME=str(home / "cache"),
+        ARGOS_PACKAGES_DIR=str(CACHE / "argos" / "packages"),
+        ARGOS_PACKAGE_INDEX="http://127.0.0.1:9/",  # nothing may be downloaded
+        NEWSLETTER_CACHE_DIR=str(CACHE / f"memory-{job}"),
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def child(job: str) -> dict[str, Any]:
+    print(f"bench: translate/{job} …", file=sys.stderr, flush=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.bench.bench_translate", job],
+        cwd=ROOT,
+        env=child_env(job),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip().splitlines() or ["?"])[-1]}
+    value: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return value
+
+
+# --- the child: the measurements -----------------------------------------------------------
+
+
+def paragraphs() -> list[str]:
+    return [line.strip() for line in SEED.read_text("utf-8").splitlines() if line.strip()]
+
+
+def sentences() -> list[str]:
+    import pysbd
+
+    splitter = pysbd.Segmenter(language="en", clean=False)
+    return [s.strip() for p in paragraphs() for s in splitter.segment(p) if s.strip()]
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - started, value
+
+
+def settings(**changes: Any) -> Any:
+    from pipeline.translate.engine import EngineSettings
+
+    return EngineSettings(**changes)
+
+
+def job_engine_vs_raw() -> dict[str, Any]:
+    """(a) engine.translate (load, tokenise, one batch, decode) against the bare batch call."""
+    import ctranslate2
+    import sentencepiece as spm
+
+    from pipeline.translate.argos import ArgosEngine, model_files
+
+    s = settings()
+    texts = sentences()
+    files = model_files("en", "de")
+    sp = spm.SentencePieceProcessor(model_file=str(files.sentencepiece))
+    tokens = [sp.encode(t, out_type=str) for t in texts]
+    load_s, translator = timed(
+        lambda: ctranslate2.Translator(
+            str(files.model_dir),
+            compute_type=s.compute_type,
+            inter_threads=s.inter_threads,
+            intra_threads=s.intra_threads,
+        )
+    )
+    bound = int(s.length_ratio * max(map(len, tokens))) + s.length_extra
+    kwargs = dict(
+        beam_size=s.beam_size,
+        max_batch_size=s.max_batch_size,
+        batch_type="examples",
+        max_decoding_length=bound,
+        replace_unknowns=True,
+        length_penalty=0.2,
+    )
+    engine = ArgosEngine(s)
+    runs: dict[str, list[float]] = {"engine": [], "raw": []}
+    for _ in range(2):
+        runs["engine"].append(timed(lambda: engine.translate("en", "de", texts))[0])
+        raw_s, results = timed(lambda: translator.translate_batch(tokens, **kwargs))
+        runs["raw"].append(raw_s)
+    out_tokens = sum(len(r.hypotheses[0]) for r in results)
+    engine_s, raw_s = min(runs["engine"]), min(runs["raw"])
+    return {
+        "sentences": len(texts),
+        "source_tokens": sum(map(len, tokens)),
+        "output_tokens": out_tokens,
+        "engine_s": engine_s,
+        "raw_s": raw_s,
+        "load_s": load_s,
+        "ratio": engine_s / raw_s,
+        "runs": runs,
+        "output_tokens_per_s": out_tokens / raw_s,
+    }
+
+
+def job_argos_way() -> dict[str, Any]:
+    """(b) The calls argostranslate's translate() makes: per paragraph, 32-token batches,
+    no length bound, its default threads (pysbd stands in for its MiniSBD splitter)."""
+    import ctranslate2
+    import pysbd
+    import sentencepiece as spm
+
+    from pipeline.translate.argos import model_files
+
+    files = model_files("en", "de")
+    splitter = pysbd.Segmenter(language="en", clean=False)
+
+    def translate_all() -> int:
+        sp = spm.SentencePieceProcessor(model_file=str(files.sentencepiece))
+        translator = ctranslate2.Translator(
+            str(files.model_dir), device="cpu", inter_threads=1, intra_threads=0
+        )
+        calls = 0
+        for paragraph in paragraphs():
+            tokenized = [sp.encode(s, out_type=str) for s in splitter.segment(paragraph)]
+            translator.translate_batch(
+                tokenized,
+                replace_unknowns=True,
+                max_batch_size=32,
+                batch_type="tokens",
+                beam_size=4,
+                num_hypotheses=1,
+                length_penalty=0.2,
+                return_scores=True,
+            )
+            calls += 1
+        return calls
+
+    seconds, calls = timed(translate_all)
+    return {"seconds": seconds, "translate_batch_calls": calls}
+
+
+def job_sweep() -> dict[str, Any]:
+    """Thread and batch settings for one language (whole engine.translate call). Batch sizes
+    run in ascending order, so the peak RSS read after each is that size's peak."""
+    from pipeline.translate.argos import ArgosEngine
+
+    texts = sentences()
+    out: dict[str, dict[str, float]] = {}
+    runs = [(f"batch{n}", settings(max_batch_size=n)) for n in (8, 16, 32, 64)]
+    runs += [("intra2", settings(intra_threads=2)), ("greedy", settings(beam_size=1))]
+    for label, s in runs:
+        seconds = timed(functools.partial(ArgosEngine(s).translate, "en", "de", texts))[0]
+        out[label] = {"seconds": seconds, "peak_rss_mb": _peak_rss_mb()}
+    return out
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def translate_parallel(langs: Sequence[str], s: Any) -> dict[str, Any]:
+    """Languages two at a time (settings.parallel_languages threads), as the stage runs them."""
+    from pipeline.translate.argos import ArgosEngine
+
+    texts, engine = sentences(), ArgosEngine(s)
+    with ThreadPoolExecutor(max_workers=s.parallel_languages) as pool:
+        seconds, _ = timed(
+            lambda: list(pool.map(lambda lang: engine.translate("en", lang, texts), langs))
+        )
+    return {"languages": len(langs), "seconds": seconds, "per_language_s": seconds / len(langs)}
+
+
+def job_engine_cold23() -> dict[str, Any]:
+    return translate_parallel(TARGETS, settings())
+
+
+def job_rss5() -> dict[str, Any]:
+    """(d) Peak RSS of this process translating 5 languages (two at a time)."""
+    result = translate_parallel(["de", "fr", "it", "pl", "sv"], settings())
+    result["peak_rss_mb"] = _peak_rss_mb()
+    return result
+
+
+def job_stage() -> dict[str, Any]:
+    """translate_issue: one language cold, all 24 cold, then all 24 warm (from the memory)."""
+    import shutil
+    import tempfile
+
+    from pipeline.config import load_issue
+    from pipeline.ingest import ingest_file
+    from pipeline.store import IssuePaths
+    from pipeline.translate.stage import translate_issue
+
+    config = load_issue(ISSUE / "issue.toml")
+    source = ingest_file(SEED).document
+    calls = _record_engine_calls()
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
+        paths = IssuePaths.for_issue(ISSUE, Path(tmp) / "out")
+        for label, langs, memory in (
+            ("de_cold", ["en", "de"], "one"),
+            ("all_cold", list(config.languages), "all"),
+            ("all_warm", list(config.languages), "all"),
+        ):
+            os.environ["NEWSLETTER_CACHE_DIR"] = str(Path(tmp) / memory)
+            run = functools.partial(translate_issue, settings=settings())
+            seconds, results = timed(functools.partial(run, config, paths, source, langs))
+            out[label] = {
+                "seconds": seconds,
+                "statuses": sorted({r.status for r in results.values()}),
+                "engine_segments": sum(r.stats.get("engine", 0) for r in results.values()),
+            }
+            if label == "de_cold":
+                out[label].update(_raw_over(calls))
+            calls.clear()
+        shutil.rmtree(paths.out, ignore_errors=True)
+    return out
+
+
+def _record_engine_calls() -> list[tuple[str, list[str], float]]:
+    """Wrap ArgosEngine.translate to record what the stage sends it and how long it takes."""
+    from pipeline.translate.argos import ArgosEngine
+
+    calls: list[tuple[str, list[str], float]] = []
+    original = ArgosEngine.translate
+
+    def recording(self: Any, src: str, tgt: str, segments: Sequence[str]) -> list[str]:
+        seconds, out = timed(lambda: original(self, src, tgt, segments))
+        calls.append((tgt, list(segments), seconds))
+        return out  # type: ignore[no-any-return]
+
+    ArgosEngine.translate = recording  # type: ignore[method-assign,assignment]
+    return calls
+
+
+def _raw_over(calls: list[tuple[str, list[str], float]]) -> dict[str, Any]:
+    """Raw translate_batch calls over exactly the segments the stage sent the engine."""
+    import ctranslate2
+    import sentencepiece as spm
+
+    from pipeline.translate.argos import model_files
+
+    s, raw_s = settings(), 0.0
+    for lang, segments, _ in calls:
+        files = model_files("en", lang)
+        sp = spm.SentencePieceProcessor(model_file=str(files.sentencepiece))
+        tokens = [sp.encode(t, out_type=str) for t in segments if t.strip()]
+        translator = ctranslate2.Translator(
+            str(files.model_dir), compute_type=s.compute_type, intra_threads=s.intra_threads
+        )
+        bound = int(s.length_ratio * max(map(len, tokens))) + s.length_extra
+        batch = functools.partial(
+            translator.translate_batch,
+            tokens,
+            beam_size=s.beam_size,
+            replace_unknowns=True,
+            max_batch_size=s.max_batch_size,
+            max_decoding_length=bound,
+            length_penalty=0.2,
+        )
+        raw_s += timed(batch)[0]
+    return {
+        "engine_calls": len(calls),
+        "segments": [len(segments) for _, segments, _ in calls],
+        "engine_s": sum(seconds for *_, seconds in calls),
+        "raw_s": raw_s,
+    }
+
+
+JOBS: dict[str, Job] = {
+    name.removeprefix("job_"): fn
+    for name, fn in globals().items()
+    if name.startswith("job_") and callable(fn)
+}
+
+
+if __name__ == "__main__":
+    print(json.dumps(JOBS[sys.argv[1]](), default=str))

@@ -1,0 +1,260 @@
+"""``newsletter models`` and pipeline.translate.models against a loopback argos index.
+
+Everything that imports argostranslate runs in a child process (see tests/support/argos_env).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pipeline.errors import ConfigError, TranslationError
+from pipeline.translate import models
+from tests.support.argos_env import ArgosEnv, argos_env, argos_index, served_env
+from tests.support.index_server import IndexServer, index_entry
+from tests.support.tinyargos import build_package
+
+__all__ = ["argos_env", "argos_index"]  # fixtures used below
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def installed_folders(env: ArgosEnv) -> list[str]:
+    if not env.packages_dir.exists():
+        return []
+    return sorted(p.name for p in env.packages_dir.iterdir())
+
+
+def write_issue(tmp_path: Path, source: str, langs: list[str]) -> Path:
+    text = (ROOT / "issues/2024-06-belgian-presidency/issue.toml").read_text("utf-8")
+    text = re.sub(r"languages = \[[^\]]*\]", f"languages = {json.dumps(langs)}", text)
+    text = re.sub(r'source_lang = "en"', f'source_lang = "{source}"', text)
+    issue = tmp_path / "issues" / "2024-06-test"
+    issue.mkdir(parents=True)
+    (issue / "issue.toml").write_text(text, "utf-8")
+    return issue
+
+
+def test_install_downloads_from_the_index_and_list_shows_it(
+    argos_env: ArgosEnv, argos_index: IndexServer
+) -> None:
+    argos_index.publish([("en", "de"), ("en", "fr")])
+    env = served_env(argos_env, argos_index)
+    result = env.cli("models", "install", "de")
+    assert result.returncode == 0, result.stderr
+    assert "installed translate-en_de 1.0" in result.stdout
+    assert installed_folders(env) == ["translate-en_de-1_0"]
+    listing = env.cli("models", "list")
+    assert listing.returncode == 0, listing.stderr
+    rows = {line.split()[0]: line for line in listing.stdout.splitlines()[1:]}
+    assert rows["en→de"].endswith("installed") and rows["en→fr"].endswith("available")
+    again = env.cli("models", "install", "de")
+    assert "already installed en→de 1.0" in again.stdout
+
+
+def test_install_for_an_issue_installs_every_language_and_warns_about_the_rest(
+    tmp_path: Path, argos_env: ArgosEnv, argos_index: IndexServer
+) -> None:
+    argos_index.publish([("en", "de"), ("en", "fr")])
+    issue = write_issue(tmp_path, "en", ["en", "de", "fr", "hr"])
+    result = served_env(argos_env, argos_index).cli("models", "install", "--issue", str(issue))
+    assert result.returncode == 0, result.stderr
+    assert installed_folders(argos_env) == ["translate-en_de-1_0", "translate-en_fr-1_0"]
+    assert "no argos package for en→hr" in result.stderr
+
+
+def test_a_french_issue_installs_both_hops_of_a_pivot(
+    tmp_path: Path, argos_env: ArgosEnv, argos_index: IndexServer
+) -> None:
+    argos_index.publish([("fr", "en"), ("en", "de")])
+    issue = write_issue(tmp_path, "fr", ["fr", "de"])
+    result = served_env(argos_env, argos_index).cli("models", "install", "--issue", str(issue))
+    assert result.returncode == 0, result.stderr
+    assert installed_folders(argos_env) == ["translate-en_de-1_0", "translate-fr_en-1_0"]
+
+
+@pytest.mark.parametrize(
+    ("langs", "message"),
+    [
+        (["xx"], "error: unknown language 'xx'; use EU language codes"),
+        (["hr"], "error: the argos index has no package for en→hr"),
+    ],
+)
+def test_unknown_or_unoffered_language_exits_2(
+    argos_env: ArgosEnv, argos_index: IndexServer, langs: list[str], message: str
+) -> None:
+    argos_index.publish([("en", "de")])
+    result = served_env(argos_env, argos_index).cli("models", "install", *langs)
+    assert result.returncode == 2
+    assert result.stderr.startswith(message)
+    assert "Traceback" not in result.stderr
+    assert installed_folders(argos_env) == []
+
+
+def test_unreachable_index_is_a_clear_error(argos_env: ArgosEnv) -> None:
+    result = argos_env.cli("models", "install", "de")
+    assert result.returncode == 2
+    assert f"cannot read the argos package index {argos_env.index_url}index.json" in result.stderr
+    assert "offline" in result.stderr and "install-file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_index_url_without_trailing_slash_is_a_config_error(argos_env: ArgosEnv) -> None:
+    argos_env.index_url = argos_env.index_url.rstrip("/")
+    result = argos_env.cli("models", "list")
+    assert result.returncode == 2
+    assert "must end with '/'" in result.stderr
+
+
+def test_corrupt_download_is_refused_and_installs_nothing(
+    argos_env: ArgosEnv, argos_index: IndexServer
+) -> None:
+    (package,) = argos_index.publish([("en", "de")])
+    package.write_bytes(package.read_bytes()[:2000])  # a truncated download
+    result = served_env(argos_env, argos_index).cli("models", "install", "de")
+    assert result.returncode == 2
+    assert "not a valid argos package (not a zip archive" in result.stderr
+    assert installed_folders(argos_env) == []
+
+
+def test_a_package_for_the_wrong_pair_is_refused(
+    argos_env: ArgosEnv, argos_index: IndexServer
+) -> None:
+    (package,) = argos_index.publish([("en", "fr")])
+    argos_index.write_index([index_entry("en", "de", "1.0", argos_index.url + package.name)])
+    result = served_env(argos_env, argos_index).cli("models", "install", "de")
+    assert result.returncode == 2
+    assert "it translates en→fr, not en→de" in result.stderr
+
+
+def test_install_file_installs_and_replaces_an_older_version(
+    tmp_path: Path, argos_env: ArgosEnv
+) -> None:
+    for version in ("1.0", "1.1"):
+        path = build_package(tmp_path / "files", "en", "de", version=version)
+        result = argos_env.cli("models", "install-file", str(path))
+        assert result.returncode == 0, result.stderr
+        assert f"installed translate-en_de {version}" in result.stdout
+    assert installed_folders(argos_env) == ["translate-en_de-1_1"]
+    listing = argos_env.cli("models", "list", "--installed")
+    assert listing.stdout.strip() == "en→de  1.1"
+
+
+def test_install_of_installed_languages_needs_no_index(tmp_path: Path, argos_env: ArgosEnv) -> None:
+    argos_env.cli("models", "install-file", str(build_package(tmp_path, "en", "de")))
+    result = argos_env.cli("models", "install", "de")  # the index is unreachable
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "already installed en→de 1.0"
+    source_only = argos_env.cli("models", "install", "en")
+    assert source_only.stdout.strip() == "nothing to install: en is the source language"
+
+
+def test_install_file_refuses_a_file_that_is_not_a_package(
+    tmp_path: Path, argos_env: ArgosEnv
+) -> None:
+    bogus = tmp_path / "bogus.argosmodel"
+    bogus.write_text("not a zip")
+    result = argos_env.cli("models", "install-file", str(bogus))
+    assert result.returncode == 2
+    assert f"error: {bogus}: not a valid argos package" in result.stderr
+
+
+def test_a_package_folder_without_metadata_gets_a_clear_error(argos_env: ArgosEnv) -> None:
+    (argos_env.packages_dir / "leftover").mkdir(parents=True)
+    result = argos_env.cli("models", "list", "--installed")
+    assert result.returncode == 2
+    assert "leftover: not an argos package (no metadata.json)" in result.stderr
+
+
+def test_a_file_url_index_with_file_links_works(tmp_path: Path, argos_env: ArgosEnv) -> None:
+    folder = tmp_path / "fileindex"
+    package = build_package(folder, "en", "de")
+    entry = index_entry("en", "de", "1.0", package.as_uri())
+    (folder / "index.json").write_text(json.dumps([entry]), "utf-8")
+    argos_env.index_url = folder.as_uri() + "/"
+    result = argos_env.cli("models", "install", "de")
+    assert result.returncode == 0, result.stderr
+    assert installed_folders(argos_env) == ["translate-en_de-1_0"]
+
+
+ENSURE = """
+    import json
+    from pipeline.translate.models import ensure_installed
+    report = ensure_installed([("en", "de"), ("en", "fr"), ("en", "hr")], progress=False)
+    unavailable = {f"{a}-{b}": why for (a, b), why in report.unavailable.items()}
+    print(json.dumps({"installed": report.installed, "present": report.present,
+                      "offline": report.offline, "unavailable": unavailable}))
+"""
+
+
+def test_ensure_installed_offline_reports_instead_of_raising(argos_env: ArgosEnv) -> None:
+    result = argos_env.python(ENSURE)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["offline"] is True and report["installed"] == []
+    assert sorted(report["unavailable"]) == ["en-de", "en-fr", "en-hr"]
+    assert result.stderr.count("cannot read the argos package index") == 1
+
+
+def test_ensure_installed_installs_what_is_missing(
+    tmp_path: Path, argos_env: ArgosEnv, argos_index: IndexServer
+) -> None:
+    argos_index.publish([("en", "de"), ("en", "fr")])
+    env = served_env(argos_env, argos_index)
+    assert (
+        env.cli("models", "install-file", str(build_package(tmp_path, "en", "fr"))).returncode == 0
+    )
+    report = json.loads(env.python(ENSURE).stdout)
+    assert report["installed"] == ["translate-en_de 1.0"]
+    assert report["present"] == [["en", "fr"]]
+    assert report["offline"] is False
+    assert report["unavailable"] == {"en-hr": "the argos index has no package for en→hr"}
+
+
+# --- in-process: no argostranslate import needed -------------------------------------------
+
+
+def test_plan_pairs_prefers_direct_then_pivots_through_english() -> None:
+    offered = {("fr", "en"), ("en", "de"), ("fr", "es"), ("en", "et")}
+    plan = models.plan_pairs("fr", ["fr", "es", "de", "hr"], offered)
+    assert plan == {"es": [("fr", "es")], "de": [("fr", "en"), ("en", "de")], "hr": []}
+
+
+def test_fetch_index_keeps_translate_packages_and_reports_http_errors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ARGOS_PACKAGE_INDEX", "https://index.example/")
+    entries = [index_entry("en", "de", "1.9", "https://x/en_de"), {"type": "sbd", "code": "x"}]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert str(request.url) == "https://index.example/index.json"
+        return httpx.Response(200, json=entries)
+
+    with httpx.Client(transport=httpx.MockTransport(answer)) as client:
+        (package,) = models.fetch_index(client)
+        assert models.index_pairs(client) == {("en", "de")}
+    assert package.model_id == "translate-en_de 1.9"
+    failing = httpx.MockTransport(lambda request: httpx.Response(503))
+    with httpx.Client(transport=failing) as client, pytest.raises(TranslationError) as info:
+        models.fetch_index(client)
+    assert (
+        "cannot read the argos package index https://index.example/index.json" in info.value.message
+    )
+
+
+def test_an_index_that_is_not_a_list_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "index.json").write_text('{"not": "a list"}')
+    monkeypatch.setenv("ARGOS_PACKAGE_INDEX", tmp_path.as_uri() + "/")
+    with pytest.raises(TranslationError, match="not an argos package index"):
+        models.fetch_index()
+
+
+def test_install_file_of_a_missing_path_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file"):
+        models.install_file(tmp_path / "nope.argosmodel")
