@@ -1,0 +1,300 @@
+"""The translate stage with a deterministic fake engine: memory, pivots, coverage, parallelism."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.document import Origin, from_dict
+from pipeline.errors import ConfigError, TranslationError
+from pipeline.store import read_json
+from pipeline.translate.engine import ENGINES, EngineSettings
+from pipeline.translate.stage import find_route, translate_issue
+from tests.support.fake_engine import ARGOS_LIKE_PAIRS, FakeEngine, registered
+from tests.support.translate import Project, edit_paragraph, make_project, source_document
+
+LANGS = ["en", "de", "fr"]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    monkeypatch.setenv("NEWSLETTER_CACHE_DIR", str(tmp_path / "cache"))
+    return make_project(tmp_path)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeEngine]:
+    with registered(FakeEngine()) as engine:
+        yield engine
+
+
+def run(project: Project, langs: list[str], **kwargs: object) -> dict[str, object]:
+    return translate_issue(  # type: ignore[return-value]
+        project.config,
+        project.paths,
+        kwargs.pop("source", source_document()),  # type: ignore[arg-type]
+        langs,
+        engine="fake",
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_first_run_translates_everything_in_one_call_per_language(
+    project: Project, fake: FakeEngine
+) -> None:
+    results = translate_issue(
+        project.config, project.paths, source_document(), LANGS, engine="fake"
+    )
+    assert list(results) == LANGS
+    assert results["en"].status == "source"
+    de = results["de"]
+    assert (de.status, de.engine, de.model) == ("direct", "fake", "fake-en_de 1.0")
+    assert len(fake.calls) == 2  # one per language, every segment at once
+    assert de.document is not None
+    assert de.document.blocks[2].paragraphs[0] == (
+        "[de] The first was the creation of Smart in 1998. [de] The Sozialwirtschaft matters."
+    )
+    assert [s.name for s in de.document.speakers] == ["CECOP", "Anne-Laure Desgris"]
+    assert de.document.speakers[1].role == "[de] Co-CEO of the cooperative Smart Belgium"
+    assert de.document.fields["subject"].startswith("[de] ")
+    assert set(de.document.fields) == {"title", "subject", "preheader", "pull_quote"}
+    assert {s.origin for s in de.document.segments} == {Origin("engine", "fake", "fake-en_de 1.0")}
+    assert de.stats["segments"] == de.stats["engine"] == len(de.document.segments)
+    on_disk = from_dict(read_json(project.paths.lang_document_json("de")))
+    assert on_disk == de.document
+    source = results["en"].document
+    assert source is not None and source.fields["title"] == project.config.title
+    assert {s.origin.kind for s in source.segments} == {"source"}
+
+
+def test_masked_terms_reach_the_engine_as_placeholders(project: Project, fake: FakeEngine) -> None:
+    translate_issue(project.config, project.paths, source_document(), ["en", "de"], engine="fake")
+    sent = fake.calls[0][2]
+    assert "__0__ sat down with its member __1__." in sent
+    assert not any("Smart" in s or "CECOP" in s for s in sent)
+    assert len(sent) == len(set(sent))  # de-duplicated
+
+
+def test_rebuild_with_nothing_changed_makes_no_engine_call(
+    project: Project, fake: FakeEngine
+) -> None:
+    first = translate_issue(project.config, project.paths, source_document(), LANGS, engine="fake")
+    calls = len(fake.calls)
+    second = translate_issue(project.config, project.paths, source_document(), LANGS, engine="fake")
+    assert len(fake.calls) == calls  # no model loaded, no engine call
+    assert len(fake.loaded) == calls
+    for lang in ("de", "fr"):
+        doc1, doc2 = first[lang].document, second[lang].document
+        assert doc1 is not None and doc2 is not None
+        assert doc2.blocks == doc1.blocks and doc2.fields == doc1.fields
+        assert {s.origin.kind for s in doc2.segments} == {"memory"}
+        assert second[lang].stats["memory"] == second[lang].stats["segments"]
+
+
+def test_editing_one_paragraph_retranslates_only_its_segments(
+    project: Project, fake: FakeEngine
+) -> None:
+    translate_issue(project.config, project.paths, source_document(), ["en", "de"], engine="fake")
+    edited = edit_paragraph(
+        source_document(), 2, 0, "The first was the creation of Smart in 1998. It grew fast."
+    )
+    result = translate_issue(project.config, project.paths, edited, ["en", "de"], engine="fake")
+    assert fake.calls[-1][2] == ["It grew fast."]
+    doc = result["de"].document
+    assert doc is not None
+    kinds = {s.key: s.origin.kind for s in doc.segments}
+    assert kinds["b2.p0.s1"] == "engine"
+    assert sum(k == "engine" for k in kinds.values()) == 1
+
+
+def test_a_new_model_version_misses_the_memory(project: Project) -> None:
+    with registered(FakeEngine(version="1.0")):
+        translate_issue(project.config, project.paths, source_document(), ["de"], engine="fake")
+    with registered(FakeEngine(version="1.1")) as newer:
+        result = translate_issue(
+            project.config, project.paths, source_document(), ["de"], engine="fake"
+        )
+    assert len(newer.calls) == 1
+    assert result["de"].model == "fake-en_de 1.1"
+
+
+def test_pivot_through_english_records_both_hops(project: Project, fake: FakeEngine) -> None:
+    assert find_route(ARGOS_LIKE_PAIRS, "fr", "et") is not None
+    source = source_document()
+    fr_source = type(source)("fr", source.speakers, source.blocks)
+    one_at_a_time = EngineSettings(parallel_languages=1)
+    results = translate_issue(
+        project.config,
+        project.paths,
+        fr_source,
+        ["fr", "et", "en"],
+        engine="fake",
+        settings=one_at_a_time,
+    )
+    et = results["et"]
+    assert et.status == "pivot"
+    assert et.model == "fake-fr_en 1.0 + fake-en_et 1.0"
+    assert et.document is not None
+    assert et.document.segments[0].origin == Origin("engine", "fake", et.model, via="en")
+    assert et.document.segments[0].text.startswith("[et] [en] ")
+    assert results["en"].status == "direct"
+    # fr→en ran once for both: the direct "en" reused the pivot hop's memory rows.
+    hops = [(a, b) for a, b, _ in fake.calls]
+    assert hops.count(("fr", "en")) == 1 and hops.count(("en", "et")) == 1
+
+
+def test_hr_and_mt_are_unavailable_and_the_build_goes_on(
+    project: Project, fake: FakeEngine
+) -> None:
+    results = translate_issue(
+        project.config, project.paths, source_document(), ["en", "hr", "de", "mt"], engine="fake"
+    )
+    assert results["de"].status == "direct"
+    for lang in ("hr", "mt"):
+        result = results[lang]
+        assert (result.status, result.document, result.engine) == ("unavailable", None, None)
+        assert result.message is not None and f"translations/{lang}.po" in result.message
+        assert f"review export issues/2024-06-belgian-presidency --lang {lang}" in result.message
+        assert not project.paths.lang_document_json(lang).exists()
+
+
+def test_strict_makes_a_missing_language_an_error(project: Project, fake: FakeEngine) -> None:
+    with pytest.raises(TranslationError) as caught:
+        translate_issue(
+            project.config,
+            project.paths,
+            source_document(),
+            ["en", "de", "hr"],
+            engine="fake",
+            strict=True,
+        )
+    assert "hr" in caught.value.message
+    assert fake.calls == []  # refused before any work
+
+
+def test_languages_run_two_at_a_time(project: Project, fake: FakeEngine) -> None:
+    fake.barrier = threading.Barrier(2)  # each call waits for another one to be running
+    results = translate_issue(
+        project.config,
+        project.paths,
+        source_document(),
+        ["en", "de", "fr", "it", "nl"],
+        engine="fake",
+        settings=EngineSettings(parallel_languages=2),
+    )
+    assert fake.max_active == 2
+    assert [r.status for r in results.values()] == ["source"] + ["direct"] * 4
+
+
+def test_progress_prints_one_line_per_language(
+    project: Project, fake: FakeEngine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    translate_issue(
+        project.config, project.paths, source_document(), ["en", "de", "hr"], engine="fake"
+    )
+    err = capsys.readouterr().err
+    assert "de: direct (0 human, 0 memory, " in err
+    assert "hr: unavailable: " in err
+
+
+def test_a_lost_placeholder_is_retranslated_unmasked_and_reported(project: Project) -> None:
+    with registered(FakeEngine(lose_placeholders=True)) as lossy:
+        result = translate_issue(
+            project.config, project.paths, source_document(), ["de"], engine="fake"
+        )
+    de = result["de"]
+    assert de.document is not None
+    codes = {(f.code, f.where) for f in de.findings}
+    assert ("placeholder-lost", "b0.p0.s0") in codes
+    text = {s.key: s.text for s in de.document.segments}
+    assert text["b0.p0.s0"] == "[de] CECOP sat down with its member Smart."
+    assert "__" not in " ".join(text.values()) and "something" not in text["b0.p0.s0"]
+    assert len(lossy.calls) == 2  # the batch, then one retry of the damaged segments
+    with registered(FakeEngine(lose_placeholders=True)) as again:
+        rerun = translate_issue(
+            project.config, project.paths, source_document(), ["de"], engine="fake"
+        )
+    assert again.calls == []  # the unmasked retry was remembered under its own key
+    redo = rerun["de"].document
+    assert redo is not None and redo.blocks == de.document.blocks
+
+
+def test_unknown_engine_is_a_config_error(project: Project) -> None:
+    with pytest.raises(ConfigError, match="unknown translation engine 'nope'"):
+        translate_issue(project.config, project.paths, source_document(), ["de"], engine="nope")
+
+
+def test_engine_failure_marks_the_language_unavailable_unless_strict(project: Project) -> None:
+    class Broken(FakeEngine):
+        def translate(self, source_lang: str, target_lang: str, segments: object) -> list[str]:
+            raise TranslationError(f"model for {target_lang} is broken")
+
+    with registered(Broken()):
+        results = translate_issue(
+            project.config, project.paths, source_document(), ["de"], engine="fake"
+        )
+        assert results["de"].status == "unavailable"
+        assert results["de"].message == "model for de is broken"
+        with pytest.raises(TranslationError):
+            translate_issue(
+                project.config, project.paths, source_document(), ["de"], engine="fake", strict=True
+            )
+
+
+class ArgosLike(FakeEngine):
+    name = "argos"
+
+
+def test_install_missing_offline_says_so_once_and_builds_the_rest(
+    project: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipeline.translate import models
+
+    def offline() -> set[tuple[str, str]]:
+        raise TranslationError("cannot read the argos package index (offline)")
+
+    monkeypatch.setattr(models, "index_pairs", offline)
+    eng = ArgosLike(pairs={("en", "de")})
+    monkeypatch.setitem(ENGINES, "argos", lambda settings: eng)
+    results = translate_issue(
+        project.config,
+        project.paths,
+        source_document(),
+        ["en", "de", "fr", "it"],
+        install_missing=True,
+    )
+    assert [r.status for r in results.values()] == [
+        "source",
+        "direct",
+        "unavailable",
+        "unavailable",
+    ]
+    assert capsys.readouterr().err.count("offline") == 1
+    assert results["fr"].message is not None
+    assert results["fr"].message.startswith("no argos model for en→fr; run 'make models LANGS=fr'")
+
+
+def test_install_missing_installs_what_the_index_offers(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.translate import models
+
+    eng = ArgosLike(pairs=set())
+    installed: list[list[tuple[str, str]]] = []
+
+    def ensure_installed(pairs: list[tuple[str, str]], **kwargs: object) -> None:
+        installed.append(list(pairs))
+        eng._pairs |= set(pairs)
+
+    monkeypatch.setattr(models, "index_pairs", lambda: {("en", "de"), ("en", "fr")})
+    monkeypatch.setattr(models, "ensure_installed", ensure_installed)
+    monkeypatch.setitem(ENGINES, "argos", lambda settings: eng)
+    results = translate_issue(
+        project.config, project.paths, source_document(), ["en", "de", "hr"], install_missing=True
+    )
+    assert installed == [[("en", "de")]]
+    assert results["de"].status == "direct" and results["hr"].status == "unavailable"
+    assert "the Argos index has no package for it" in (results["hr"].message or "")
