@@ -71,6 +71,8 @@ class IssueConfig:
     send: SendConfig
     require_review: bool = False
     pull_quote: str | None = None
+    # where each language's web version lives, e.g. "https://example.org/news/{slug}/{lang}/"
+    web_url: str | None = None
 
     @property
     def target_languages(self) -> tuple[str, ...]:
@@ -144,6 +146,8 @@ def parse_issue(data: Mapping[str, Any], path: Path) -> IssueConfig:
     organisation = _organisation(c, data.get("organisation"))
     links = _links(c, data.get("links", []))
     send = _send(c, data.get("send"))
+    web_url = _web_url(c, data.get("web_url"))
+    pull_quote = c.optional_string(data, "pull_quote")
     if c.problems:
         count = len(c.problems)
         raise ConfigError(
@@ -164,7 +168,8 @@ def parse_issue(data: Mapping[str, Any], path: Path) -> IssueConfig:
         links=links,
         send=send,
         require_review=bool(require_review),
-        pull_quote=c.optional_string(data, "pull_quote"),
+        pull_quote=pull_quote,
+        web_url=web_url,
     )
 
 
@@ -217,6 +222,18 @@ def _languages(c: _Collector, data: Mapping[str, Any], source_lang: str) -> tupl
         dict.fromkeys([source_lang, *value]) if source_lang else dict.fromkeys(value)
     )
     return tuple(lang for lang in seen if lang in EU_LANGUAGES)
+
+
+def _web_url(c: _Collector, value: Any) -> str | None:
+    """Optional pattern of the web versions; ``{lang}`` (and optionally ``{slug}``) filled in."""
+    if value is None:
+        return None
+    url = c.url(value, "web_url")
+    if url and "{lang}" not in url:
+        c.problem("web_url", 'must contain {lang}, like "https://example.org/news/{slug}/{lang}/"')
+    elif url and set(re.findall(r"{([^}]*)}", url)) - {"lang", "slug"}:
+        c.problem("web_url", "may only use the fields {slug} and {lang}")
+    return url or None
 
 
 def _organisation(c: _Collector, table: Any) -> Organisation:
