@@ -103,6 +103,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; build output is meant to be shared and served
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
             handle.flush()

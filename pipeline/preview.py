@@ -1,0 +1,198 @@
+"""The static review site: ``build/<slug>/preview/`` from report.json and the per-language files.
+
+It reads only what the earlier stages left on disk (report.json, ``<lang>/document.json``,
+``<lang>/email.*``), so ``newsletter preview`` can rewrite it alone. Pages are rendered with
+Jinja2, autoescape on: source or machine text containing HTML shows as text. Everything is
+self-contained (inline CSS, no script, relative links) so the site works from ``file://``.
+The folder is written into a temporary sibling and swapped in, so a reader never sees half a
+site. The page models (rows, segments, findings) live in :mod:`pipeline.preview_model`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from pipeline import screenshots as shots
+from pipeline.errors import ConfigError
+from pipeline.preview_model import (
+    LanguageView,
+    PageView,
+    build_language_views,
+    build_page,
+    finding_view,
+)
+from pipeline.store import IssuePaths, read_json, write_atomic
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "preview"
+WIDTHS = {"desktop": 600, "mobile": 375}
+
+
+def write_preview(paths: IssuePaths, *, screenshots: bool | None = None) -> Path:
+    """(Re)write ``build/<slug>/preview/`` and return the path of its ``index.html``.
+
+    ``screenshots``: True takes them (a note, not a crash, when Chromium is missing), False
+    keeps the PNGs of an earlier run that are still newer than their email, None takes them
+    when Chromium is present.
+    """
+    report = load_report(paths)
+    views = build_language_views(paths, report)
+    tmp = Path(tempfile.mkdtemp(dir=paths.out, prefix=".preview-"))
+    try:
+        shot_note = _screenshots(paths, views, tmp / "shots", screenshots)
+        views = [v.with_shots(_shots_for(tmp / "shots", v.code)) for v in views]
+        _write_site(paths, report, views, tmp, shot_note)
+        _publish(tmp, paths.preview_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return paths.preview_dir / "index.html"
+
+
+def load_report(paths: IssuePaths) -> dict[str, Any]:
+    """report.json, or a ConfigError that says which command writes it."""
+    if not paths.report_json.is_file():
+        raise ConfigError(
+            f"{paths.report_json}: no build report. Run 'newsletter build {paths.issue_dir}' first."
+        )
+    try:
+        report = read_json(paths.report_json)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            f"{paths.report_json}: unreadable ({exc}). "
+            f"Rebuild it with 'newsletter build {paths.issue_dir}'."
+        ) from exc
+    if not isinstance(report, dict) or not isinstance(report.get("languages"), dict):
+        raise ConfigError(
+            f"{paths.report_json}: no 'languages' table. "
+            f"Rebuild it with 'newsletter build {paths.issue_dir}'."
+        )
+    return report
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["kb"] = _kb
+    env.filters["percent"] = lambda share: f"{float(share) * 100:.0f} %"
+    return env
+
+
+def _kb(size: object) -> str:
+    return f"{int(size) / 1000:.1f} kB" if isinstance(size, int | float) else "–"
+
+
+def _write_site(
+    paths: IssuePaths,
+    report: Mapping[str, Any],
+    views: Sequence[LanguageView],
+    out: Path,
+    shot_note: str | None,
+) -> None:
+    env = _environment()
+    issue = {
+        "slug": report.get("issue", paths.slug),
+        "title": report.get("title", paths.slug),
+        "source_lang": report.get("source_lang", ""),
+        "provider": report.get("provider", ""),
+        "built_at": report.get("built_at", ""),
+        "findings": [finding_view(f) for f in report.get("findings", [])],
+    }
+    page = env.get_template("index.html.j2").render(
+        issue=issue,
+        languages=views,
+        shot_note=shot_note,
+        widths=WIDTHS,
+        shot_height=max(shots.HEIGHTS.values()),
+    )
+    write_atomic(out / "index.html", page)
+    for view in views:
+        if view.state == "unavailable":
+            continue
+        _write_language_pages(env, paths, issue, view, out)
+
+
+def _write_language_pages(
+    env: Environment, paths: IssuePaths, issue: Mapping[str, Any], view: LanguageView, out: Path
+) -> None:
+    page: PageView = build_page(paths, str(issue["source_lang"]), view)
+    html = env.get_template("language.html.j2").render(issue=issue, lang=view, page=page)
+    write_atomic(out / view.page_href, html)
+    if view.html_href is None:
+        return
+    frame = env.get_template("frame.html.j2")
+    for device, width in WIDTHS.items():
+        write_atomic(
+            out / view.frame_href(width),
+            frame.render(issue=issue, lang=view, device=device, width=width),
+        )
+
+
+def _screenshots(
+    paths: IssuePaths, views: Sequence[LanguageView], folder: Path, wanted: bool | None
+) -> str | None:
+    """Take (or keep) the PNGs; return a note for the index when there are none."""
+    folder.mkdir(parents=True, exist_ok=True)
+    emails = {v.code: paths.email_html(v.code) for v in views if v.html_href is not None}
+    if wanted is False:
+        kept = _keep_fresh_shots(paths.preview_dir / "shots", folder, emails)
+        return None if kept else "Screenshots were not taken (--no-screenshots)."
+    chromium = shots.find_chromium()
+    if chromium is None:
+        note = shots.missing_chromium_note()
+        if wanted:
+            print(f"warning: {note}", file=sys.stderr, flush=True)
+        return note
+    jobs = [
+        shots.ShotJob(lang, email, width, folder / f"{lang}-{width}.png")
+        for lang, email in emails.items()
+        for width in WIDTHS.values()
+    ]
+    results = shots.take_screenshots(jobs, chromium=chromium)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        return f"{len(failed)} of {len(results)} screenshots failed: {failed[0].error}"
+    return None
+
+
+def _keep_fresh_shots(old: Path, new: Path, emails: Mapping[str, Path]) -> int:
+    """Carry over PNGs of an earlier run that are newer than the email they show."""
+    kept = 0
+    for lang, email in emails.items():
+        for width in WIDTHS.values():
+            png = old / f"{lang}-{width}.png"
+            if png.is_file() and email.is_file() and png.stat().st_mtime >= email.stat().st_mtime:
+                shutil.copy2(png, new / png.name)
+                kept += 1
+    return kept
+
+
+def _shots_for(folder: Path, lang: str) -> dict[int, str]:
+    return {
+        width: f"shots/{lang}-{width}.png"
+        for width in WIDTHS.values()
+        if (folder / f"{lang}-{width}.png").is_file()
+    }
+
+
+def _publish(tmp: Path, target: Path) -> None:
+    """Swap the finished folder in: two renames, the old one removed afterwards."""
+    os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; the site should be readable like the rest
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,178 @@
+"""A tiny Chrome DevTools Protocol client over ``--remote-debugging-pipe``, for browser tests.
+
+Why this and not Playwright or Selenium: the DevTools pipe needs no port, no websocket library
+and no driver binary. Chromium reads JSON messages ending in a NUL byte on fd 3 and writes its
+replies and events on fd 4; about 150 lines of stdlib cover what the tests need (open a page,
+wait for load, collect console errors, evaluate a script). Playwright would add its driver
+(~100 MB with its bundled Node.js) to a dev environment meant to stay under 400 MB.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import select
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--hide-scrollbars",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--remote-debugging-pipe",
+)
+
+
+class CDPError(RuntimeError):
+    pass
+
+
+def _high(fd: int) -> int:
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return moved
+
+
+class Browser:
+    """One headless Chromium; :meth:`open` gives a :class:`Page` (one tab, reused)."""
+
+    def __init__(self, chromium: str, *, timeout: float = 20.0) -> None:
+        self.timeout = timeout
+        self._profile = tempfile.TemporaryDirectory(prefix="cdp-profile-")
+        to_browser_r, self._to_browser = os.pipe()
+        self._from_browser, from_browser_w = os.pipe()
+        # bash (dash takes no fd above 9) moves the child's ends onto fds 3 and 4, where
+        # Chromium expects them; first above 9, so "3<&x 4>&y" cannot clobber one with another.
+        to_browser_r, from_browser_w = (_high(to_browser_r), _high(from_browser_w))
+        script = f'exec "$0" "$@" 3<&{to_browser_r} 4>&{from_browser_w}'
+        args = [*FLAGS, f"--user-data-dir={self._profile.name}", "about:blank"]
+        self.process = subprocess.Popen(
+            ["/bin/bash", "-c", script, chromium, *args],
+            pass_fds=(to_browser_r, from_browser_w),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self._buffer = b""
+        self._next_id = 0
+        self.events: list[dict[str, Any]] = []
+
+    def send(
+        self, method: str, params: dict[str, Any] | None = None, session: str | None = None
+    ) -> Any:
+        self._next_id += 1
+        message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        reply = self._read_until(lambda m: m.get("id") == self._next_id)
+        if "error" in reply:
+            raise CDPError(f"{method}: {reply['error']}")
+        return reply.get("result", {})
+
+    def wait_event(self, method: str, session: str | None) -> dict[str, Any]:
+        for i, event in enumerate(self.events):
+            if event.get("method") == method and event.get("sessionId") == session:
+                return self.events.pop(i)
+        return self._read_until(
+            lambda m: m.get("method") == method and m.get("sessionId") == session
+        )
+
+    def _read_until(self, wanted: Any) -> dict[str, Any]:
+        deadline = time.monotonic() + self.timeout
+        while True:
+            while b"\0" in self._buffer:
+                raw, self._buffer = self._buffer.split(b"\0", 1)
+                message = json.loads(raw)
+                if wanted(message):
+                    return dict(message)
+                if "method" in message:
+                    self.events.append(message)
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._from_browser], [], [], left)[0]:
+                raise CDPError(f"no answer from Chromium within {self.timeout} s")
+            chunk = os.read(self._from_browser, 1 << 20)
+            if not chunk:
+                raise CDPError("Chromium closed the DevTools pipe (did it crash?)")
+            self._buffer += chunk
+
+    def open(self) -> Page:
+        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})
+        page = Page(self, session["sessionId"])
+        for domain in ("Page", "Runtime", "Log"):
+            page.call(f"{domain}.enable")
+        return page
+
+    def close(self) -> None:
+        with contextlib.suppress(CDPError, OSError):
+            self.send("Browser.close")
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        os.close(self._to_browser)
+        os.close(self._from_browser)
+        self._profile.cleanup()
+
+
+class Page:
+    def __init__(self, browser: Browser, session: str) -> None:
+        self.browser = browser
+        self.session = session
+
+    def call(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        return self.browser.send(method, params, self.session)
+
+    def goto(self, path_or_url: Path | str) -> str | None:
+        """Navigate and wait for the load event; the network error text, if any."""
+        url = path_or_url.as_uri() if isinstance(path_or_url, Path) else path_or_url
+        self.browser.events.clear()
+        result = self.call("Page.navigate", {"url": url})
+        if result.get("errorText"):
+            return str(result["errorText"])
+        self.browser.wait_event("Page.loadEventFired", self.session)
+        return None
+
+    def console_errors(self) -> list[str]:
+        """Console errors, uncaught exceptions and failed loads since the last navigation."""
+        found = []
+        for event in self.browser.events:
+            if event.get("sessionId") != self.session:
+                continue
+            method, params = event.get("method"), event.get("params", {})
+            if method == "Runtime.exceptionThrown":
+                details = params["exceptionDetails"]
+                thrown = details.get("exception", {}).get("description", "")
+                found.append(f"{details.get('text')} {thrown}".strip())
+            elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+                found.append(
+                    " ".join(str(a.get("value", a.get("description"))) for a in params["args"])
+                )
+            elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
+                entry = params["entry"]
+                found.append(f"{entry.get('text')} {entry.get('url', '')}".strip())
+        return found
+
+    def evaluate(self, expression: str, *, await_promise: bool = False) -> Any:
+        result = self.call(
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True, "awaitPromise": await_promise},
+        )
+        if "exceptionDetails" in result:
+            raise CDPError(f"script failed: {result['exceptionDetails'].get('text')}")
+        return result["result"].get("value")
