@@ -1,0 +1,106 @@
+"""``build/<slug>/send-ledger.json``: what the send stage did, written atomically after every step.
+
+The ledger is a record and a hint, never the truth (the provider is): every run looks the
+campaigns up before acting. It lets a re-run skip an unchanged update or a test already sent,
+and lets ``newsletter due`` tell a finished issue from one to (re)send. Layout::
+
+    {"issue": "<slug>",
+     "providers": {"brevo": {"complete": false,
+                              "languages": {"de": {"campaign_id": "12", "name": "<slug>-de",
+                                                   "state": "scheduled", "digest": "sha256:…",
+                                                   "tested_digest": null,
+                                                   "scheduled_at": "2024-06-03T09:00:00+02:00",
+                                                   "steps": [{"state": "created", "at": "…"}]}}}}}
+
+``state`` is one of created, updated, tested, scheduled, sent. ``complete`` is true once a run
+(not a dry run) has left every language it was asked to send scheduled or sent. Secrets are
+never written here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ConfigError
+from pipeline.store import write_json
+
+STATES = ("created", "updated", "tested", "scheduled", "sent")
+FINAL = frozenset({"scheduled", "sent"})
+
+
+@dataclass
+class Ledger:
+    path: Path
+    issue: str
+    provider: str
+    data: dict[str, Any] = field(default_factory=dict)
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+
+    @classmethod
+    def load(cls, path: Path, issue: str, provider: str) -> Ledger:
+        data: dict[str, Any] = {"issue": issue, "providers": {}}
+        if path.is_file():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise ConfigError(
+                    f"{path}: not valid JSON ({exc}). It is only a record (the provider is the "
+                    "truth): move it aside and re-run."
+                ) from None
+        return cls(path, issue, provider, data)
+
+    @property
+    def section(self) -> dict[str, Any]:
+        providers: dict[str, Any] = self.data.setdefault("providers", {})
+        section: dict[str, Any] = providers.setdefault(
+            self.provider, {"complete": False, "languages": {}}
+        )
+        return section
+
+    def entry(self, lang: str) -> dict[str, Any]:
+        languages: dict[str, Any] = self.section.setdefault("languages", {})
+        entry: dict[str, Any] = languages.setdefault(lang, {})
+        return entry
+
+    def get(self, lang: str, key: str) -> Any:
+        return self.section.get("languages", {}).get(lang, {}).get(key)
+
+    def step(self, lang: str, state: str, campaign_id: str, name: str, **extra: Any) -> None:
+        """Record one step for a language and write the ledger at once."""
+        assert state in STATES, state
+        entry = self.entry(lang)
+        entry.update({"campaign_id": campaign_id, "name": name, "state": state, **extra})
+        step: dict[str, Any] = {"state": state, "at": self.now().isoformat(timespec="seconds")}
+        if extra.get("note"):
+            step["note"] = extra["note"]
+        entry.setdefault("steps", []).append(step)
+        entry.pop("note", None)
+        self.section["complete"] = False
+        self.save()
+
+    def finish(self, complete: bool) -> None:
+        self.section["complete"] = complete
+        self.save()
+
+    def save(self) -> None:
+        self.data["issue"] = self.issue
+        write_json(self.path, self.data)
+
+
+def is_complete(path: Path) -> bool:
+    """True when a real provider's section of the ledger is complete (the outbox never counts)."""
+    if not path.is_file():
+        return False
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return False
+    providers = data.get("providers") or {}
+    return any(
+        bool(section.get("complete")) for name, section in providers.items() if name != "outbox"
+    )

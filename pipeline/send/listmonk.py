@@ -1,0 +1,153 @@
+"""listmonk (v6, self-hosted) campaigns: look up, create, update, test, schedule, send now.
+
+* Auth: ``Authorization: token <LISTMONK_USER>:<LISTMONK_TOKEN>`` (an API user); base URL
+  ``LISTMONK_URL`` (the instance root, ``/api`` is appended).
+* **The bare template.** listmonk wraps every campaign body in a campaign template (its
+  default adds a header, a footer and styles). The build already renders complete HTML
+  documents, so the send stage uses a template named :data:`TEMPLATE_NAME` whose whole body is
+  ``{{ template "content" . }}``: the campaign's HTML passes through untouched. It is looked up
+  by name and created (or its body restored) only when a campaign is about to be created or
+  updated; existing campaigns keep the template they were created with.
+* listmonk renders the body as a Go template: a stray ``{{`` that is not a listmonk tag makes
+  it answer 400; that surfaces as a RejectedProviderError naming the language and the fix.
+* Look-up: ``GET /api/campaigns?tags=<slug>`` (paged), matched by exact name.
+* Scheduling: ``PUT /api/campaigns/{id}`` with ``send_at`` (UTC) and ``send_later``, then
+  ``PUT /api/campaigns/{id}/status`` ``scheduled``; sending now is status ``running``.
+* Status mapping: draft → draft; scheduled → scheduled; running → sending; finished → sent;
+  paused, cancelled → blocked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from pipeline.errors import RejectedProviderError
+from pipeline.send.base import BLOCKED, DRAFT, SCHEDULED, SENDING, SENT, Campaign, Message
+from pipeline.send.http import ApiClient, Rejected
+
+TEMPLATE_NAME = "newsletter-pipeline bare (full HTML)"
+TEMPLATE_BODY = '{{ template "content" . }}'
+PAGE = 100
+_STATES = {"draft": DRAFT, "scheduled": SCHEDULED, "running": SENDING, "finished": SENT}
+
+
+def _campaign(data: Mapping[str, Any]) -> Campaign:
+    status = str(data.get("status", ""))
+    return Campaign(
+        id=str(data["id"]),
+        name=str(data.get("name", "")),
+        state=_STATES.get(status, BLOCKED),
+        raw_status=status,
+        scheduled_at=data.get("send_at") or None,
+    )
+
+
+def _explain(err: RejectedProviderError, message: Message) -> RejectedProviderError:
+    hint = ""
+    if "template" in err.message.lower() or "{{" in err.message:
+        hint = (
+            " listmonk reads the body as a Go template: a '{{' that is not a listmonk tag "
+            f"breaks it. Remove or rephrase it in the {message.lang} text (or its PO file), "
+            "then rebuild."
+        )
+    return RejectedProviderError(f"{message.lang}: {err.message}.{hint}")
+
+
+class Listmonk:
+    name = "listmonk"
+
+    def __init__(self, api: ApiClient) -> None:
+        self.api = api
+        self._template_id: int | None = None
+
+    def lookup(self, names: Collection[str], tag: str) -> Mapping[str, Campaign]:
+        wanted = set(names)
+        found: dict[str, Campaign] = {}
+        page = 1
+        while True:
+            params = {"tags": tag, "page": page, "per_page": PAGE, "no_body": "true"}
+            data = self.api.call("GET", "/campaigns", params=params, idempotent=True) or {}
+            results = (data.get("data") or {}).get("results") or []
+            for item in results:
+                if item.get("name") in wanted:
+                    found.setdefault(str(item["name"]), _campaign(item))
+            total = int((data.get("data") or {}).get("total", 0))
+            if not results or page * PAGE >= total:
+                return found
+            page += 1
+
+    def get(self, campaign_id: str) -> Campaign | None:
+        path = f"/campaigns/{campaign_id}"
+        try:
+            data = self.api.call("GET", path, params={"no_body": "true"}, idempotent=True)
+        except Rejected as err:
+            if err.status == 404:
+                return None
+            raise
+        return _campaign(data["data"])
+
+    def template_id(self) -> int:
+        """The bare template's id: found by name, created or repaired when needed."""
+        if self._template_id is not None:
+            return self._template_id
+        data = self.api.call("GET", "/templates", params={"no_body": "false"}, idempotent=True)
+        for item in (data or {}).get("data") or []:
+            if item.get("name") == TEMPLATE_NAME:
+                self._template_id = int(item["id"])
+                if item.get("body", TEMPLATE_BODY) != TEMPLATE_BODY:
+                    body = {"name": TEMPLATE_NAME, "type": "campaign", "body": TEMPLATE_BODY}
+                    path = f"/templates/{self._template_id}"
+                    self.api.call("PUT", path, json=body, idempotent=True)
+                return self._template_id
+        body = {"name": TEMPLATE_NAME, "type": "campaign", "body": TEMPLATE_BODY}
+        created = self.api.call("POST", "/templates", json=body, idempotent=False)
+        self._template_id = int(created["data"]["id"])
+        return self._template_id
+
+    def _body(self, message: Message) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "name": message.name,
+            "subject": message.subject,
+            "lists": list(message.lists),
+            "type": "regular",
+            "content_type": "html",
+            "body": message.html,
+            "altbody": message.text,
+            "from_email": f"{message.sender_name} <{message.sender_email}>",
+            "messenger": "email",
+            "tags": [message.tag],
+            "template_id": self.template_id(),
+        }
+        if message.reply_to:
+            body["headers"] = [{"Reply-To": message.reply_to}]
+        return body
+
+    def _call(self, message: Message, method: str, path: str, body: Any, idem: bool) -> Any:
+        try:
+            return self.api.call(method, path, json=body, idempotent=idem)
+        except Rejected as err:
+            raise _explain(err, message) from None
+
+    def create(self, message: Message) -> Campaign:
+        data = self._call(message, "POST", "/campaigns", self._body(message), False)
+        return Campaign(str(data["data"]["id"]), message.name, DRAFT, "draft")
+
+    def update(self, campaign_id: str, message: Message) -> None:
+        self._call(message, "PUT", f"/campaigns/{campaign_id}", self._body(message), True)
+
+    def send_test(self, campaign_id: str, message: Message, emails: tuple[str, ...]) -> None:
+        body = {**self._body(message), "subscribers": list(emails)}
+        self._call(message, "POST", f"/campaigns/{campaign_id}/test", body, False)
+
+    def schedule(self, campaign_id: str, message: Message, at: dt.datetime) -> None:
+        utc = at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        body = {**self._body(message), "send_at": utc, "send_later": True}
+        self._call(message, "PUT", f"/campaigns/{campaign_id}", body, True)
+        status = {"status": "scheduled"}
+        self._call(message, "PUT", f"/campaigns/{campaign_id}/status", status, False)
+
+    def send_now(self, campaign_id: str, message: Message) -> None:
+        status = {"status": "running"}
+        self._call(message, "PUT", f"/campaigns/{campaign_id}/status", status, False)
