@@ -41,23 +41,32 @@ $(STAMP): pyproject.toml uv.lock
 	@touch $@ $(RUNTIME_STAMP)
 
 issue: $(RUNTIME_STAMP)  ## build the newest issue (or ISSUE=<slug>, LANGS=de,fr)
-	$(RUN)/newsletter build $(ISSUE_DIR) $(LANG_FLAG) --install-models $(if $(STRICT),--strict,)
+	$(RUN)/newsletter build $(ISSUE_DIR) $(LANG_FLAG) --install-models $(if $(filter 1,$(STRICT)),--strict,) $(if $(PROVIDER),--provider $(PROVIDER),)
 
 test: lint pytest  ## lint + the whole test suite, offline
 
-lint: $(STAMP)  ## ruff + mypy
+lint: $(STAMP)  ## ruff + mypy + actionlint
 	$(RUN)/ruff check pipeline tests
 	$(RUN)/ruff format --check pipeline tests
 	$(RUN)/mypy
+	$(RUN)/actionlint .github/workflows/*.yml
 
-pytest: $(STAMP)
+# axe-core (npm) for the accessibility check in the browser tests; without npm they skip.
+AXE_JS := .cache/axe/node_modules/axe-core/axe.min.js
+$(AXE_JS):
+	-npm install --no-save --no-audit --no-fund --loglevel=error --prefix .cache/axe axe-core@4.14.1
+
+pytest: $(STAMP) $(AXE_JS)
 	$(RUN)/pytest -q
 
 models: $(RUNTIME_STAMP)  ## install the argos packages the issue needs (LANGS=... to choose)
 	$(RUN)/newsletter models install $(if $(LANGS),$(subst $(comma), ,$(LANGS)),--issue $(or $(ISSUE_DIR),$$(ls -d issues/*/ | sort | tail -n1)))
 
+# ISSUE empty: the newest issue. NOW=1 sends at once when send_at has passed; TEST_TO="a@x b@y"
+# sends a test of each language first.
 send: $(RUNTIME_STAMP)  ## push a built issue (dry run unless SEND=1): ISSUE=<slug> PROVIDER=<name>
-	$(RUN)/newsletter send $(ISSUE_DIR) $(if $(PROVIDER),--provider $(PROVIDER),) $(if $(filter 1,$(SEND)),,--dry-run)
+	$(RUN)/newsletter send $(ISSUE_DIR) $(if $(PROVIDER),--provider $(PROVIDER),) $(if $(filter 1,$(SEND)),,--dry-run) $(if $(filter 1,$(NOW)),--now,) $(if $(TEST_TO),--test-to $(TEST_TO),)
+
 
 bench: $(STAMP)  ## benchmarks → build/bench/report.md
 	$(RUN)/python -m tests.bench

@@ -12,9 +12,11 @@ import argparse
 import importlib
 
 COMMAND_MODULES: list[str] = [
+    "pipeline.translate.models_cli",
+    "pipeline.translate.review_cli",
     # "pipeline.translate.cli",   models list|install|install-file, review export
-    # "pipeline.preview_cli",     preview
-    # "pipeline.send.cli",        send, due
+    "pipeline.preview_cli",  # preview
+    "pipeline.send.cli",  # send, due
 ]
 
 
