@@ -176,11 +176,8 @@ def _summarise(report: Mapping[str, Any]) -> None:
         warnings = sum(1 for f in entry["findings"] if f["level"] == "warning")
         size = entry.get("sizes", {}).get("html_encoded")
         size_text = f"{size / 1024:.0f} KB" if size else "-"
-        note = f" ({entry['message']})" if entry.get("message") else ""
-        _say(
-            f"  {lang}  {entry['status']:<11} {size_text:>6}  "
-            f"{errors} errors, {warnings} warnings{note}"
-        )
+        counts = f"{errors} errors, {warnings} warnings"
+        _say(f"  {lang}  {entry['status']:<11} {size_text:>6}  {counts}")
 
 
 def _raise_on_errors(report: Mapping[str, Any]) -> None:

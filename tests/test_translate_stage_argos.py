@@ -68,7 +68,7 @@ def test_the_seed_through_tiny_argos_models_twice(argos_env: ArgosEnv, tmp_path:
     # Loaded once per call: the batch, and a retry of segments whose placeholder the noise
     # model lost (reported as placeholder-lost).
     assert set(one["loads"]) == {"translate-en_de 1.9", "translate-en_fr 1.9"}
-    assert 2 <= len(one["loads"]) <= 4
+    assert len(one["loads"]) == 2  # one load per language, even when a retry is needed
     assert one["model"] == "translate-en_de 1.9"
     assert one["stats"]["de"]["engine"] == one["stats"]["de"]["segments"] > 64
     assert not any("__" in text for text in one["texts"])  # no placeholder leaks out

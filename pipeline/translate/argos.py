@@ -12,7 +12,8 @@ Importing this module registers the engine in :data:`pipeline.translate.engine.E
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,21 @@ class ArgosEngine:
 
     def translate(self, source_lang: str, target_lang: str, segments: Sequence[str]) -> list[str]:
         """Translate all segments in ONE translate_batch call; load the model once, then free it."""
-        files = model_files(source_lang, target_lang)
+        with self.hold_models() as held:
+            return held.translate(source_lang, target_lang, segments)
+
+    @contextmanager
+    def hold_models(self) -> Iterator[_HeldModels]:
+        """A view of this engine that keeps loaded models until the block ends, then frees them."""
+        held = _HeldModels(self)
+        try:
+            yield held
+        finally:
+            held.release()  # free the models before the next language loads
+
+    def _translate_loaded(
+        self, files: ModelFiles, translator: Any, segments: Sequence[str], pair: str
+    ) -> list[str]:
         todo = [i for i, text in enumerate(segments) if text.strip()]
         out = ["" for _ in segments]
         if not todo:
@@ -75,15 +90,10 @@ class ArgosEngine:
 
         processor = spm.SentencePieceProcessor(model_file=str(files.sentencepiece))
         sources = [processor.encode(segments[i].strip(), out_type=str) for i in todo]
-        translator = self._load(files)
         try:
             hypotheses = self._translate_batch(translator, sources, files.target_prefix)
         except RuntimeError as exc:  # ctranslate2 reports its failures as RuntimeError
-            raise TranslationError(
-                f"argos {files.model_id} failed on {source_lang}→{target_lang}: {exc}"
-            ) from exc
-        finally:
-            del translator  # release the model before the next language loads
+            raise TranslationError(f"argos {files.model_id} failed on {pair}: {exc}") from exc
         for index, source, tokens in zip(todo, sources, hypotheses, strict=True):
             out[index] = _decode(processor, tokens, files.target_prefix, self._bound(len(source)))
         with self._lock:
@@ -131,6 +141,34 @@ class ArgosEngine:
             length_penalty=0.2,
         )
         return [list(result.hypotheses[0]) for result in results]
+
+
+class _HeldModels:
+    """The engine, with each model loaded on first use and kept until :meth:`release`."""
+
+    def __init__(self, engine: ArgosEngine) -> None:
+        self.engine = engine
+        self.name = engine.name
+        self._loaded: dict[str, tuple[ModelFiles, Any]] = {}
+
+    def pairs(self) -> set[tuple[str, str]]:
+        return self.engine.pairs()
+
+    def model_id(self, source_lang: str, target_lang: str) -> str:
+        return self.engine.model_id(source_lang, target_lang)
+
+    def translate(self, source_lang: str, target_lang: str, segments: Sequence[str]) -> list[str]:
+        pair = f"{source_lang}→{target_lang}"
+        if pair not in self._loaded and any(text.strip() for text in segments):
+            files = model_files(source_lang, target_lang)
+            self._loaded[pair] = (files, self.engine._load(files))
+        if pair not in self._loaded:
+            return ["" for _ in segments]
+        files, translator = self._loaded[pair]
+        return self.engine._translate_loaded(files, translator, segments, pair)
+
+    def release(self) -> None:
+        self._loaded.clear()
 
 
 def _decode(processor: Any, tokens: list[str], prefix: str, bound: int) -> str:

@@ -11,7 +11,8 @@ providers are in :data:`pipeline.send.PROVIDERS`. Tests register a deterministic
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -47,6 +48,27 @@ class Engine(Protocol):
 
         Raises ModelMissingError when the pair is not available.
         """
+
+
+class HoldsModels(Protocol):
+    def hold_models(self) -> AbstractContextManager[Engine]:
+        """An engine view that keeps each model it loads until the block ends."""
+
+
+@contextmanager
+def held_models(engine: Engine) -> Iterator[Engine]:
+    """Within the block, each model is loaded at most once, however many calls it serves.
+
+    The translate stage wraps one language in it, so a retry (a segment whose placeholder
+    the engine lost, translated again unmasked) reuses the loaded model instead of loading it
+    a second time. Engines without models to hold (HTTP, fakes) are used as they are.
+    """
+    hold = getattr(engine, "hold_models", None)
+    if hold is None:
+        yield engine
+        return
+    with hold() as held:
+        yield held
 
 
 EngineFactory = Callable[[EngineSettings], Engine]

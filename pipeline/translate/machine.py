@@ -18,7 +18,7 @@ from typing import Literal
 
 from pipeline.document import Finding, Origin
 from pipeline.errors import TranslationError
-from pipeline.translate.engine import Engine
+from pipeline.translate.engine import Engine, held_models
 from pipeline.translate.glossary import Glossary, Masked, Masker, check_translation
 from pipeline.translate.memory import MemoryKey, TranslationMemory
 
@@ -63,11 +63,12 @@ def machine_translate(
     engine_origin = Origin("engine", eng.name, out.model, route.via)
     todo = _from_memory(memory, key, masker, segments, masked, out, memory_origin)
     if todo:
-        lost = _from_engine(
-            eng, memory, key, models, route, masker, todo, masked, out, engine_origin
-        )
-        if lost:
-            _unmasked_retry(eng, memory, key, models, route, lost, out, engine_origin)
+        with held_models(eng) as held:  # the retry reuses the loaded model
+            lost = _from_engine(
+                held, memory, key, models, route, masker, todo, masked, out, engine_origin
+            )
+            if lost:
+                _unmasked_retry(held, memory, key, models, route, lost, out, engine_origin)
     for k, s in segments:
         out.findings += check_translation(k, lang, s, out.texts[k], glossary.protect)
     return out
