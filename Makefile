@@ -40,8 +40,8 @@ $(STAMP): pyproject.toml uv.lock
 	$(UV) sync --locked --quiet
 	@touch $@ $(RUNTIME_STAMP)
 
-issue: $(RUNTIME_STAMP)  ## build the newest issue (or ISSUE=<slug>, LANGS=de,fr)
-	$(RUN)/newsletter build $(ISSUE_DIR) $(LANG_FLAG) --install-models $(if $(filter 1,$(STRICT)),--strict,) $(if $(PROVIDER),--provider $(PROVIDER),)
+issue: $(RUNTIME_STAMP)  ## build the newest issue (ISSUE=<slug> LANGS=de,fr STRICT=1 PROVIDER=… ARGS="--beam-size 2")
+	$(RUN)/newsletter build $(ISSUE_DIR) $(LANG_FLAG) --install-models $(if $(filter 1,$(STRICT)),--strict,) $(if $(PROVIDER),--provider $(PROVIDER),) $(ARGS)
 
 test: lint pytest  ## lint + the whole test suite, offline
 

@@ -22,6 +22,7 @@ from pipeline.errors import CheckError
 from pipeline.ingest import ingest_file
 from pipeline.languages import english_name, native_name
 from pipeline.store import IssuePaths, write_json
+from pipeline.translate.engine import EngineSettings
 
 if TYPE_CHECKING:
     from pipeline.render import RenderResult
@@ -40,6 +41,7 @@ class BuildOptions:
     install_models: bool = False
     screenshots: bool | None = None
     until: str = "preview"
+    settings: EngineSettings | None = None
 
 
 def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
@@ -57,7 +59,8 @@ def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
 
     translated = translate_issue(
         config, paths, source, langs,
-        engine=options.engine, strict=options.strict, install_missing=options.install_models,
+        engine=options.engine, settings=options.settings, strict=options.strict,
+        install_missing=options.install_models,
     )  # fmt: skip
     if options.until == "translate":
         return paths

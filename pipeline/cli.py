@@ -24,6 +24,13 @@ def _langs(value: str) -> list[str]:
     return [code.strip() for code in value.split(",") if code.strip()]
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more (got {value})")
+    return number
+
+
 def _issue_dir(value: str | None) -> Path:
     """An explicit issue folder, or the newest one under ./issues."""
     from pipeline.store import newest_issue
@@ -60,7 +67,16 @@ def _print_outline(doc: object) -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from pipeline.build import BuildOptions, run_issue
+    from pipeline.translate.engine import EngineSettings
 
+    defaults = EngineSettings()
+    settings = EngineSettings(
+        beam_size=args.beam_size or defaults.beam_size,
+        max_batch_size=args.batch_size or defaults.max_batch_size,
+        compute_type=args.compute_type or defaults.compute_type,
+        intra_threads=args.threads or defaults.intra_threads,
+        parallel_languages=args.parallel or defaults.parallel_languages,
+    )
     options = BuildOptions(
         langs=_langs(args.langs) if args.langs else None,
         out=Path(args.out) if args.out else None,
@@ -70,6 +86,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         install_models=args.install_models,
         screenshots=args.screenshots,
         until=args.until,
+        settings=settings,
     )
     run_issue(_issue_dir(args.issue_dir), options)
     return 0
@@ -126,6 +143,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="preview",
         help="stop after this stage (default: preview)",
     )
+    tuning = p.add_argument_group(
+        "translation engine tuning (defaults measured on 2 cores; see make bench)"
+    )
+    tuning.add_argument("--beam-size", type=_positive, help="beam search width (default 4)")
+    tuning.add_argument("--batch-size", type=_positive, help="max sentences per batch (16)")
+    tuning.add_argument("--compute-type", help="ctranslate2 compute type (default int8)")
+    tuning.add_argument("--threads", type=_positive, help="threads per translator (default 1)")
+    tuning.add_argument("--parallel", type=_positive, help="languages translated at once (2)")
     p.set_defaults(handler=cmd_build)
 
     _add_extension_commands(sub)
