@@ -73,18 +73,24 @@ def missing_chromium_note(env: Mapping[str, str] | None = None) -> str:
     )
 
 
+# Offline and quiet: no DNS waits for remote images, no background connections (refused here).
+HEADLESS_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--hide-scrollbars",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+)
+
+
 def chromium_command(chromium: str, job: ShotJob, profile: Path) -> list[str]:
     height = HEIGHTS.get(job.width, 2400)
     return [
         chromium,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--hide-scrollbars",
-        "--host-resolver-rules=MAP * ~NOTFOUND",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
+        *HEADLESS_FLAGS,
         f"--user-data-dir={profile}",
         f"--window-size={job.width},{height}",
         f"--screenshot={job.out}",

@@ -20,15 +20,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pipeline.screenshots import HEADLESS_FLAGS
+
 FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--hide-scrollbars",
-    "--host-resolver-rules=MAP * ~NOTFOUND",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
+    *HEADLESS_FLAGS,
     "--no-default-browser-check",
     "--remote-debugging-pipe",
 )
