@@ -1,21 +1,27 @@
 """Interview text → :class:`~pipeline.document.Document`, without losing a word.
 
-The parser works on paragraphs (runs of non-blank lines) of the normalised text:
+The parser works on paragraphs (runs of non-blank lines) of the normalised text; what a
+label, note, intro, credit or thanks line looks like is in :mod:`pipeline.labels`.
 
-1. **Labels.** A line may start with a speaker label: ``Full Name (INITIALS):`` (declares the
-   initials), ``INITIALS:`` or ``Full Name:``, ``Q:`` / ``A:`` (and their French, German, …
-   forms), optionally in markdown bold (``**CECOP:**``) and with a space before the colon
-   (French typography). A line that starts with a label starts a new paragraph even without a
-   blank line before it. To tell ``Maria Rossi:`` from ``Update:``, a plain name label counts
-   only when it is declared, named in the intro line, or used at least twice.
-2. **Speakers.** Declarations come from ``Name (ID):`` labels and from the intro line
-   (``Interview with Anne-Laure Desgris (ALD), Co-CEO of …``, which also gives the role). A
-   label used before the line that declares it is an error.
-3. **Blocks.** Before the first turn: ``note`` (``Readers note:``, ``Editor's note:``, … and the
-   paragraphs that follow it), ``intro`` and ``paragraph``. A labelled paragraph starts a
-   ``question`` (interviewer) or ``answer`` (interviewee: named in the intro, else anyone but the
-   first speaker); unlabelled paragraphs continue the turn. The interviewer's thanks after the
-   last answer is the ``closing``.
+1. **Labels.** A line that starts with a speaker label starts a new paragraph even without a
+   blank line before it; a label alone on its line labels the paragraph after it. To tell
+   ``Maria Rossi:`` from ``Update:``, a plain name label counts only when it is declared,
+   named in the intro line (also by first or last name), or used at least twice.
+2. **Speakers.** Declarations come from ``Name (ID):`` labels, from the intro line
+   (``Interview with Anne-Laure Desgris (ALD), Co-CEO of …``, or ``… with Piotr Nowak,
+   president of …, and Eva Berg, director of …``, which also give roles), from ``Name (ID)``
+   in the prose before the first turn and from a credit (``Interview by Jeanne Leroy`` then
+   ``JL:``). A short label (initials, a first name) used before the line that declares it is an
+   error; a full name used so (a headline "Maria Rossi: a life for cooperatives") is no label.
+3. **Blocks.** Before the first turn: ``note`` (``Readers note:``, ``Editor's note:``, … and
+   the paragraphs that follow it), ``intro`` and ``paragraph``. A labelled paragraph starts a
+   ``question`` (interviewer) or ``answer`` (interviewee: named in the intro, else anyone but
+   the first speaker); unlabelled paragraphs continue the turn, except notes, credits,
+   captions and separators, which stand alone wherever they are.
+4. **Closing.** The interviewer's thanks after the last answer (labelled, or an unlabelled
+   paragraph at the end of the last answer) is the ``closing``; the interviewee's short
+   thanks back ("Thank you for having me", "Merci à vous") joins it rather than counting as
+   an answer.
 
 Labels are removed from the text; everything else is kept, so the blocks' words are exactly
 the source's words minus the labels (a property test checks it).
@@ -23,59 +29,36 @@ the source's words minus the labels (a property test checks it).
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.document import Block, BlockType, Document, Speaker
 from pipeline.errors import SourceError
+from pipeline.labels import (
+    ANSWER_LABELS,
+    CREDIT,
+    DECLARATION,
+    INTRO,
+    NOTE,
+    QUESTION_LABELS,
+    SEPARATOR,
+    Label,
+    initials,
+    intro_speakers,
+    is_thanks,
+    is_thanks_text,
+    leading_name,
+    match_label,
+    mentions,
+    strip_title,
+    trailing_name,
+)
 from pipeline.lint import LintWarning, lint_paragraphs
 from pipeline.source import read_source
 
 __all__ = ["IngestResult", "LintWarning", "ingest_file", "ingest_text"]
-
-_PARTICLES = {
-    "de", "da", "das", "do", "dos", "del", "della", "di", "du", "la", "le", "van", "von",
-    "der", "den", "ter", "ten", "y", "e", "el", "al", "bin", "ibn", "zu", "af", "av", "mac",
-}  # fmt: skip
-_NAME_WORD = r"[^\W\d_][\w'’.\-]*"
-_LABEL = re.compile(
-    rf"""^(?P<open>\*\*|__)?[ ]?
-    (?P<name>{_NAME_WORD}(?:[ ]{_NAME_WORD}){{0,5}})
-    (?:[ ]?\((?P<init>[^\W_][\w.\-]{{0,7}})\))?
-    [ ]?(?P<close>\*\*|__)?[ ]?:(?P<after>\*\*|__)?(?=[ ]|$)[ ]?""",
-    re.VERBOSE,
-)
-_QUESTION_LABELS = {
-    "q", "question", "f", "frage", "d", "domanda", "p", "pregunta", "pergunta", "v", "vraag",
-    "k", "kysymys", "fråga", "spørgsmål", "pytanie", "otázka", "ερώτηση",
-}  # fmt: skip
-_ANSWER_LABELS = {
-    "a", "answer", "r", "réponse", "reponse", "antwort", "risposta", "respuesta", "resposta",
-    "antwoord", "vastaus", "svar", "odpowiedź", "odpověď", "απάντηση",
-}  # fmt: skip
-_NOTE = re.compile(
-    r"^(?:\*\*|__)?(?:readers?['’]?s?|editor['’]?s?|editorial|translator['’]?s?"
-    r"|note de la rédaction|anmerkung der redaktion|nota (?:dell[ae] |de la |del )?redac?zione"
-    r"|nota del editor|ndlr|n\.?b\.?"
-    r"|note|nota|notiz|huom(?:autus)?)(?: note)?(?:\*\*|__)?\s?[:.]",
-    re.IGNORECASE,
-)
-_INTRO = re.compile(
-    r"^(?:an? )?(?:interview|in conversation|conversation|a conversation|entretien|entrevue"
-    r"|interview|gespräch|im gespräch|intervista|entrevista|rozmowa|rozhovor|haastattelu"
-    r"|intervju|συνέντευξη)\s+(?:with|avec|mit|con|a|com|met|z|s|med|kanssa|με)\s",
-    re.IGNORECASE,
-)
-_INTRO_DECLARATION = re.compile(r"\((?P<init>[^\W_][\w.\-]{0,7})\)")
-_THANKS = re.compile(
-    r"^(?:thank|thanks|many thanks|merci|danke|vielen dank|grazie|gracias|muchas gracias|obrigad"
-    r"|dank je|dank u|bedankt|dziękuj|děkuj|ďakuj|köszön|kiitos|tack|tak|mange tak|ευχαριστ"
-    r"|благодар|aitäh|ačiū|paldies|hvala|mul[țţt]umesc|grazzi|go raibh maith)",
-    re.IGNORECASE,
-)
-_FIRST_PERSON = re.compile(r"\b(?:me|us|moi|nous|mich|uns|mi|ci|nos)\b", re.IGNORECASE)
+_QA_LABELS = QUESTION_LABELS | ANSWER_LABELS
 
 
 @dataclass(frozen=True)
@@ -89,14 +72,7 @@ class IngestResult:
 class _Para:
     line: int
     text: str
-    label: _Label | None = None
-
-
-@dataclass(frozen=True)
-class _Label:
-    raw: str  # exactly what is removed from the line, trailing space included
-    name: str
-    init: str | None
+    label: Label | None = None
 
 
 @dataclass
@@ -112,8 +88,19 @@ class _Cast:
         if speaker.id not in self.speakers or (speaker.role and not self.speakers[speaker.id].role):
             self.speakers[speaker.id] = speaker
         self.declared_at.setdefault(speaker.id, line)
-        for alias in (speaker.id, speaker.name, _initials(speaker.name)):
+        for alias in (speaker.id, speaker.name, initials(speaker.name), *_short_names(speaker)):
             self.aliases.setdefault(alias.casefold(), speaker.id)
+
+    def lookup(self, label_name: str) -> str | None:
+        """The speaker a label names, with or without a title ("Dr. Maria Rossi:")."""
+        key = label_name.casefold()
+        return self.aliases.get(key) or self.aliases.get(strip_title(key))
+
+
+def _short_names(speaker: Speaker) -> list[str]:
+    """First and last name, by which a label or a thanks may call a person ("Lena:")."""
+    words = strip_title(speaker.name).split(" ")
+    return [words[0], words[-1]] if len(words) > 1 else []
 
 
 def ingest_file(path: Path, source_lang: str | None = None) -> IngestResult:
@@ -180,32 +167,14 @@ def _paragraphs(text: str) -> list[_Para]:
     return paras
 
 
-def _match_label(line: str) -> _Label | None:
-    match = _LABEL.match(line)
-    if not match or bool(match["open"]) != bool(match["close"] or match["after"]):
-        return None
-    name = match["name"]
-    words = name.split(" ")
-    if not words[0][:1].isupper() or not all(w[:1].isupper() or w in _PARTICLES for w in words):
-        return None
-    if _NOTE.match(line) or _INTRO.match(line):
-        return None
-    return _Label(match.group(0), name, match["init"])
-
-
-def _initials(name: str) -> str:
-    parts = re.split(r"[ \-]", name)
-    return "".join(p[0] for p in parts if p and p[0].isupper())
-
-
 def _declare_intro_speakers(paras: list[_Para], cast: _Cast) -> None:
     """Speakers named in the intro line ("Interview with Name (ID), role.")."""
     for para in paras:
-        if not _INTRO.match(para.text):
+        match = INTRO.match(para.text)
+        if not match:
             continue
-        text = para.text.replace("\n", " ")
-        body = text[_INTRO.match(text).end() :]  # type: ignore[union-attr]
-        for speaker in _intro_speakers(body):
+        body = para.text.replace("\n", " ")[match.end() :]
+        for speaker in intro_speakers(body, _label_names(paras)):
             cast.declare(speaker, para.line)
             cast.interviewees.append(speaker.id)
         return
@@ -214,70 +183,51 @@ def _declare_intro_speakers(paras: list[_Para], cast: _Cast) -> None:
 def _declare_prose_speakers(paras: list[_Para], cast: _Cast) -> None:
     """``Name (ID)`` in the text before the first turn declares ID when ID is used as a label.
 
-    ("This month we spoke to Maria Rossi (MR), …" then "MR: …".) Unlike the intro line, this
-    does not say who is interviewed.
+    ("This month we spoke to Maria Rossi (MR), …" then "MR: …"; "Interview by Jeanne Leroy"
+    then "JL: …".) Unlike the intro line, this does not say who is interviewed.
     """
-    used = {lab.name for p in paras for line in p.text.split("\n") if (lab := _match_label(line))}
+    found = [lab for p in paras for line in p.text.split("\n") if (lab := match_label(line))]
+    counts = Counter(lab.name for lab in found)
+    used = set(counts)
     for para in paras:
-        if _match_label(para.text):
-            return
+        first = match_label(para.text)
+        if first and (first.init or first.name.casefold() in _QA_LABELS or counts[first.name] > 1):
+            return  # the first turn: a headline ("WORKER BUYOUTS: A SECOND LIFE") is not one
         text = para.text.replace("\n", " ")
-        for match in _INTRO_DECLARATION.finditer(text):
-            name = _trailing_name(text[: match.start()].rstrip())
-            if match["init"] in used and name and match["init"] not in cast.speakers:
-                cast.declare(Speaker(match["init"], name), para.line)
+        for init, name in _prose_declarations(text):
+            if init in used and name and init not in cast.speakers:
+                cast.declare(Speaker(init, name), para.line)
 
 
-def _intro_speakers(body: str) -> list[Speaker]:
-    declarations = list(_INTRO_DECLARATION.finditer(body))
-    if not declarations:
-        name, _, role = body.partition(",")
-        name = _trailing_name(name.strip().rstrip("."))
-        return [Speaker(name, name, _clean_role(role))] if name else []
-    speakers = []
-    for i, match in enumerate(declarations):
-        name = _trailing_name(body[: match.start()].rstrip())
-        end = declarations[i + 1].start() if i + 1 < len(declarations) else len(body)
-        role_text = body[match.end() : end]
-        if i + 1 < len(declarations):  # the next person's name is not part of this role
-            role_text = role_text.rstrip()
-            role_text = role_text[: len(role_text) - len(_trailing_name(role_text))]
-        if name:
-            speakers.append(Speaker(match["init"], name, _clean_role(role_text)))
-    return speakers
+def _label_names(paras: list[_Para]) -> set[str]:
+    """Every name used in a label-like position, as written."""
+    return {lab.name for p in paras for line in p.text.split("\n") if (lab := match_label(line))}
 
 
-def _trailing_name(text: str) -> str:
-    """The capitalised words at the end of ``text`` ("… with Dr. Ana de Sousa" → that name)."""
-    words = text.split(" ")
-    taken: list[str] = []
-    for word in reversed(words):
-        if word[:1].isupper() or (word in _PARTICLES and taken):
-            taken.insert(0, word)
-        else:
-            break
-    while taken and taken[0] in _PARTICLES:
-        taken.pop(0)
-    return " ".join(taken).strip(",;")
-
-
-def _clean_role(text: str) -> str | None:
-    role = re.sub(r"^[\s,;:–—-]+|[\s,;.]+$", "", text)
-    role = re.sub(r"(?:,?\s+(?:and|et|und|e|y|en|i|a|och|og|ja))$", "", role)
-    return role or None
+def _prose_declarations(text: str) -> list[tuple[str, str]]:
+    """(id, name) pairs: "Name (ID)" anywhere, and the initials of a credit's name."""
+    pairs = [
+        (m["init"], strip_title(trailing_name(text[: m.start()].rstrip())))
+        for m in DECLARATION.finditer(text)
+    ]
+    credit = CREDIT.match(text)
+    if credit:
+        name = leading_name(text[credit.end() :].strip())
+        pairs.append((initials(name), name))
+    return pairs
 
 
 def _accepted_labels(paras: list[_Para], cast: _Cast) -> set[str]:
     """Label names that really are speaker labels, by the rules in the module docstring."""
-    found = [lab for p in paras for line in p.text.split("\n") if (lab := _match_label(line))]
+    found = [lab for p in paras for line in p.text.split("\n") if (lab := match_label(line))]
     counts = Counter(lab.name.casefold() for lab in found)
     accepted = set()
     for lab in found:
         key = lab.name.casefold()
         if (
             lab.init
-            or key in _QUESTION_LABELS | _ANSWER_LABELS
-            or key in cast.aliases
+            or key in _QA_LABELS
+            or cast.lookup(key)
             or counts[key] >= 2
             or any(other.init and other.init.casefold() == key for other in found)
         ):
@@ -291,7 +241,7 @@ def _split_at_labels(paras: list[_Para], accepted: set[str]) -> list[_Para]:
     for para in paras:
         current: _Para | None = None
         for offset, line in enumerate(para.text.split("\n")):
-            label = _match_label(line)
+            label = match_label(line)
             if label and label.name.casefold() in accepted:
                 current = _Para(para.line + offset, line[len(label.raw) :], label)
                 out.append(current)
@@ -325,25 +275,28 @@ def _resolve_labels(paras: list[_Para], cast: _Cast, name: str) -> None:
         if not label or label.init:
             continue
         key = label.name.casefold()
-        speaker_id = cast.aliases.get(key)
+        speaker_id = cast.lookup(key)
         if speaker_id and cast.declared_at[speaker_id] > para.line:
+            if strip_title(key) == cast.speakers[speaker_id].name.casefold():  # a headline
+                para.text, para.label = f"{label.raw.rstrip()} {para.text}".strip(), None
+                continue
             raise SourceError(
                 f"{name}:{para.line}: the label '{label.name}:' is used before its speaker is "
                 f"introduced (line {cast.declared_at[speaker_id]}). Introduce the speaker at "
                 f"their first label, as 'Full Name ({label.name}):', or in the intro line."
             )
-        if not speaker_id and key not in _QUESTION_LABELS | _ANSWER_LABELS:
+        if not speaker_id and key not in _QA_LABELS:
             cast.declare(Speaker(label.name, label.name), para.line)
 
 
-def _speaker_of(label: _Label, cast: _Cast) -> tuple[str, BlockType | None]:
+def _speaker_of(label: Label, cast: _Cast) -> tuple[str, BlockType | None]:
     """Speaker id of a label, and the block type when the label itself says (Q:/A:)."""
     key = label.name.casefold()
     if label.init:
         return label.init, None
-    if key in cast.aliases:
-        return cast.aliases[key], None
-    if key in _QUESTION_LABELS:
+    if speaker_id := cast.lookup(key):
+        return speaker_id, None
+    if key in QUESTION_LABELS:
         cast.speakers.setdefault(label.name, Speaker(label.name, label.name))
         return label.name, "question"
     if len(cast.interviewees) == 1:  # "A:" is the one person the intro names
@@ -379,19 +332,24 @@ def _blocks(paras: list[_Para], cast: _Cast) -> tuple[list[Block], list[str]]:
                 order.append(speaker)
             kind = kind or _turn_type(speaker, order, cast)
             in_turn, in_note = True, False
-        elif _NOTE.match(para.text):
+        elif NOTE.match(para.text):
             kind, in_turn, in_note = "note", False, True
-        elif _INTRO.match(para.text) and not in_turn:
+        elif INTRO.match(para.text) and not in_turn:
             kind, in_note = "intro", False
-        elif not (in_turn or in_note) or not building:
-            kind = "paragraph"
+        elif _stands_alone(para.text) or not (in_turn or in_note) or not building:
+            kind, in_turn, in_note = "paragraph", False, False
         if kind:
             building.append(_Building(kind, speaker, [], []))
         building[-1].add(para)
     building = [b for b in building if any(b.paragraphs)]
-    _split_closing(building, cast)
+    _split_closing(building, _answer_names(building, cast))
     blocks = [Block(b.type, b.speaker, tuple(b.paragraphs), b.lines[0]) for b in building]
     return blocks, order
+
+
+def _stands_alone(text: str) -> bool:
+    """Credits, captions and separators are never part of a turn, wherever they are."""
+    return bool(CREDIT.match(text) or SEPARATOR.match(text))
 
 
 def _turn_type(speaker: str, order: list[str], cast: _Cast) -> BlockType:
@@ -400,32 +358,65 @@ def _turn_type(speaker: str, order: list[str], cast: _Cast) -> BlockType:
     return "question" if speaker == order[0] else "answer"
 
 
-def _split_closing(blocks: list[_Building], cast: _Cast) -> None:
-    """The interviewer's thanks after the last answer is the closing, not part of the answer."""
-    answers = [i for i, b in enumerate(blocks) if b.type == "answer"]
-    if not answers:
+def _answer_names(blocks: list[_Building], cast: _Cast) -> list[str]:
+    """The names a closing may thank: every interviewee's full, first and last name."""
+    ids = set(cast.interviewees) | {b.speaker for b in blocks if b.type == "answer" and b.speaker}
+    people = [cast.speakers[i] for i in ids if i in cast.speakers]
+    return [n for p in people for n in (p.name, *_short_names(p)) if len(n) > 1]
+
+
+def _split_closing(blocks: list[_Building], names: list[str]) -> None:
+    """The interviewer's thanks after the last answer is the closing, not part of the answer.
+
+    Walk back over the interviewee's thanks-back turns to the turn that holds the thanks: a
+    labelled interviewer turn, or the end of the last answer. The thanks-backs join the closing;
+    anything else after the thanks (a short bio, a date) is a plain paragraph.
+    """
+    turns = [i for i, b in enumerate(blocks) if b.type in ("question", "answer")]
+    k = len(turns) - 1
+    while k > 0 and turns[k - 1] == turns[k] - 1 and _is_thanks_back(blocks[turns[k]]):
+        k -= 1
+    start = _closing_start(blocks[turns[k]], names) if turns else None
+    if start is None:
         return
-    last = answers[-1]
-    names = [n for sid in cast.interviewees for n in _names_of(cast.speakers[sid])]
-    answer = blocks[last]
-    if len(answer.paragraphs) > 1 and _is_thanks(answer.paragraphs[-1], names):
-        closing = _Building("closing", None, [answer.paragraphs.pop()], [answer.lines.pop()])
-        blocks.insert(last + 1, closing)
-        return
-    for block in blocks[last + 1 :]:
-        if block.type == "question" and _is_thanks(block.paragraphs[0], names, labelled=True):
-            block.type = "closing"
-            return
+    backs = [blocks.pop(i) for i in reversed(turns[k + 1 :])][::-1]
+    at = _detach(blocks, turns[k], start, "closing")
+    for back in backs:
+        blocks[at].paragraphs += back.paragraphs
+        blocks[at].lines += back.lines
+    paras = blocks[at].paragraphs
+    tail = next((i for i in range(1, len(paras)) if not is_thanks_text(paras[i])), None)
+    if tail and not backs:  # (after thanks-backs, moving it would change the order)
+        _detach(blocks, at, tail, "paragraph")
 
 
-def _names_of(speaker: Speaker) -> list[str]:
-    return [speaker.name, speaker.name.split(" ")[0]]
+def _detach(blocks: list[_Building], at: int, start: int, kind: BlockType) -> int:
+    """Make paragraphs ``start:`` of ``blocks[at]`` a block of ``kind``; return its index."""
+    block = blocks[at]
+    if start == 0:
+        block.type = kind
+        return at
+    rest = _Building(kind, None, block.paragraphs[start:], block.lines[start:])
+    del block.paragraphs[start:], block.lines[start:]
+    blocks.insert(at + 1, rest)
+    return at + 1
 
 
-def _is_thanks(text: str, names: list[str], *, labelled: bool = False) -> bool:
-    if not _THANKS.match(text) or "?" in text:
-        return False
-    if any(name and name in text for name in names):
-        return True
-    short = len(text.split()) <= (25 if labelled else 6)
-    return short and not _FIRST_PERSON.search(text)
+def _closing_start(block: _Building, names: list[str]) -> int | None:
+    """Where the closing starts in ``block``: 0 for a labelled thanks, else an answer's tail."""
+    if block.type == "question":
+        return 0 if is_thanks(block.paragraphs[0], names, labelled=True) else None
+    paras = block.paragraphs
+    for start in range(1, len(paras)):
+        rest_is_thanks = all(map(is_thanks_text, paras[start + 1 :]))
+        if is_thanks(paras[start], names) and (rest_is_thanks or mentions(paras[start], names)):
+            return start
+    return None
+
+
+def _is_thanks_back(block: _Building) -> bool:
+    return (
+        block.type == "answer"
+        and len(block.paragraphs) <= 2
+        and all(map(is_thanks_text, block.paragraphs))
+    )

@@ -2,9 +2,10 @@
 
 Decoding: UTF-8 (a BOM is dropped); UTF-16 with a BOM is decoded too. Anything else that is
 not valid UTF-8 is refused with the byte offset and line, and binary files are recognised by
-their NUL bytes. Normalisation is the one place whitespace changes: CRLF and CR become LF,
-no-break, narrow no-break and other fixed-width spaces become plain spaces, runs of spaces
-and tabs become one, trailing spaces go. Typographic characters (’ “ ” – …) are kept.
+their NUL bytes (UTF-16 without a BOM gets its own message). Normalisation is the one place
+whitespace changes: CRLF and CR become LF, no-break, narrow no-break and other fixed-width
+spaces become plain spaces, runs of spaces and tabs become one, trailing spaces go.
+Typographic characters (’ “ ” – …) are kept.
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ def decode(raw: bytes, path: Path) -> str:
         return _decode_utf16(raw, path)
     if b"\x00" in raw:
         offset = raw.index(b"\x00")
+        if _looks_like_utf16(raw):
+            raise SourceError(
+                f"{path}: looks like UTF-16 text without a byte-order mark (NUL byte at byte "
+                f"offset {offset}). Save the file as UTF-8 (or as UTF-16 with a BOM)."
+            )
         raise SourceError(
             f"{path}: looks like a binary file (NUL byte at byte offset {offset}), not an "
             "interview text. Save the interview as plain text (UTF-8)."
@@ -57,6 +63,12 @@ def decode(raw: bytes, path: Path) -> str:
         ) from None
     _refuse_control_characters(text, path)
     return text
+
+
+def _looks_like_utf16(raw: bytes) -> bool:
+    """Text in UTF-16 has a NUL in (nearly) every other byte when it is mostly Latin script."""
+    halves = (raw[0::2], raw[1::2])
+    return len(raw) >= 4 and any(h.count(0) >= 0.9 * len(h) for h in halves)
 
 
 def _decode_utf16(raw: bytes, path: Path) -> str:

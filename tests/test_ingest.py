@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import subprocess
 import sys
+import textwrap
 from collections import Counter
 from pathlib import Path
 
@@ -58,6 +60,41 @@ def test_seed_keeps_every_word_and_typography() -> None:
     assert "This also represents an opportunity" in text  # runs of spaces normalised
 
 
+_SEED_LABEL = re.compile(r"^(CECOP \(C\)|Anne-Laure Desgris \(ALD\)|C|ALD): ", re.MULTILINE)
+_FULL = {"C": "CECOP", "CECOP (C)": "CECOP", "ALD": "Anne-Laure Desgris",
+         "Anne-Laure Desgris (ALD)": "Anne-Laure Desgris"}  # fmt: skip
+SEED_VARIANTS = {
+    "crlf": lambda t: t.replace("\n", "\r\n"),
+    "bold": lambda t: _SEED_LABEL.sub(r"**\1:** ", t),
+    "bold_colon_outside": lambda t: _SEED_LABEL.sub(r"**\1**: ", t),
+    "french_nbsp": lambda t: _SEED_LABEL.sub("\\1\u00a0: ", t),
+    "french_nnbsp": lambda t: _SEED_LABEL.sub("\\1\u202f: ", t),
+    "own_line": lambda t: _SEED_LABEL.sub("\\1:\n", t),
+    "blank_lines": lambda t: t.replace("\n\n", "   \n\n\n\n"),
+    "full_names": lambda t: _SEED_LABEL.sub(lambda m: f"{_FULL.get(m[1], m[1])}: ", t),
+    "q_a": lambda t: _SEED_LABEL.sub(lambda m: "Q: " if "C" in m[1] else "A: ", t),
+    "q_r_french": lambda t: _SEED_LABEL.sub(lambda m: "Q : " if "C" in m[1] else "R : ", t),
+    "hard_wrapped": lambda t: "\n\n".join(textwrap.fill(p, 72) for p in t.split("\n\n")),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(SEED_VARIANTS))
+def test_seed_in_other_styles_keeps_its_structure(variant: str) -> None:
+    """The seed rewritten in each label style and layout parses to the same blocks."""
+    raw = SEED.read_text(encoding="utf-8")
+    changed = SEED_VARIANTS[variant](raw)
+    assert changed != raw
+    text = normalise(changed)
+    result = ingest_text(text)
+    expected = shape(ingest_file(SEED))
+    if variant == "full_names":  # CECOP is no longer declared as C; ALD still is, in the intro
+        expected = [(t, "CECOP" if s == "C" else s, n) for t, s, n in expected]
+    if variant.startswith("q_"):  # the answers still go to the one person the intro names
+        expected = [(t, "Q" if s == "C" else s, n) for t, s, n in expected]
+    assert shape(result) == expected
+    assert_nothing_lost(text, result)
+
+
 def test_seed_lint_finds_the_space_before_comma() -> None:
     warnings = ingest_file(SEED).warnings
     assert [(w.line, w.message) for w in warnings] == [
@@ -91,6 +128,157 @@ def test_label_styles(name: str, expected: list[tuple[str, str | None, int]]) ->
     result = ingest_file(path)
     assert shape(result) == expected
     assert_nothing_lost(normalise(path.read_text(encoding="utf-8")), result)
+
+
+Q, A, C = "question", "answer", "closing"
+STYLES: dict[str, list[tuple[str, str | None, int]]] = {
+    "de_f_a_headline.txt": [("paragraph", None, 1), ("intro", None, 1), (Q, "F", 1),
+                            (A, "Petra Müller", 1), (Q, "F", 1), (A, "Petra Müller", 2),
+                            (C, "F", 1)],
+    "fr_q_r_credit.txt": [("intro", None, 1), (Q, "Q", 1), (A, "Claire Dubois", 2), (Q, "Q", 1),
+                          (A, "Claire Dubois", 1), (C, None, 1), ("paragraph", None, 1)],
+    "it_d_r_thanks_back.txt": [("intro", None, 1), (Q, "D", 1), (A, "Marco Bianchi", 2),
+                               (Q, "D", 1), (A, "Marco Bianchi", 1), (C, "D", 2)],
+    "es_full_names_note_end.txt": [("intro", None, 1), (Q, "Pedro Gómez", 1),
+                                   (A, "Lucía Fernández", 1), (Q, "Pedro Gómez", 1),
+                                   (A, "Lucía Fernández", 2), (C, "Pedro Gómez", 2),
+                                   ("note", None, 1)],
+    "two_interviewees_initials.txt": [(Q, "SK", 1), (A, "JL", 1), (A, "TL", 1), (Q, "SK", 1),
+                                      (A, "JL", 1), (A, "TL", 1), (C, "SK", 1)],
+    "labels_own_line.txt": [(Q, "CECOP", 1), (A, "Jonas Berg", 2), (Q, "CECOP", 1),
+                            (A, "Jonas Berg", 1), (C, "CECOP", 1)],
+    "hard_wrapped_multi_question.txt": [("intro", None, 1), (Q, "Q", 2), (A, "EN", 2),
+                                        (C, "Q", 1)],
+    "bold_colon_outside.txt": [(Q, "Q", 1), (A, "A", 1), (Q, "Q", 1), (A, "A", 2), (C, "Q", 1)],
+    "bold_names_mixed.txt": [("intro", None, 1), (Q, "CECOP", 1), (A, "SM", 1),
+                             (Q, "CECOP", 1), (A, "SM", 1), (C, "CECOP", 1)],
+    "note_at_end_person_interviewer.txt": [("intro", None, 1), (Q, "Tom Hardy", 1),
+                                           (A, "Maria Rossi", 1), (Q, "Tom Hardy", 1),
+                                           (A, "Maria Rossi", 2), (C, "Tom Hardy", 1),
+                                           ("note", None, 1)],
+    "interview_by_credit_title.txt": [("paragraph", None, 1), ("paragraph", None, 1),
+                                      ("intro", None, 1), (Q, "JL", 1), (A, "AG", 1),
+                                      (Q, "JL", 1), (A, "AG", 1), (C, None, 2)],
+    "full_names_two_interviewees_intro.txt": [("intro", None, 1), (Q, "CECOP", 1),
+                                              (A, "Piotr Nowak", 1), (Q, "CECOP", 1),
+                                              (A, "Eva Berg", 2), (C, "CECOP", 1)],
+    "it_domanda_own_line_note_start.txt": [("note", None, 1), ("intro", None, 1),
+                                           (Q, "Domanda", 1), (A, "Giulia Conti", 1),
+                                           (Q, "Domanda", 1), (A, "Giulia Conti", 2),
+                                           (C, None, 1)],
+    "de_names_every_time_fr_closing.txt": [("intro", None, 1), (Q, "Cooperatives Europe", 1),
+                                           (A, "Thomas Weber", 1),
+                                           (Q, "Cooperatives Europe", 1),
+                                           (A, "Thomas Weber", 1), (C, None, 2)],
+    "fr_crlf_nbsp.txt": [("intro", None, 1), ("note", None, 1), (Q, "CECOP", 1), (A, "CM", 2),
+                         (Q, "CECOP", 1), (A, "CM", 1), (C, "CECOP", 2)],
+    "q_a_cr_only_nbsp.txt": [("intro", None, 1), (Q, "Q", 1), (A, "AS", 1), (Q, "Q", 1),
+                             (A, "AS", 1), (C, "Q", 1)],
+    "es_p_r_blank_lines.txt": [("intro", None, 1), (Q, "P", 1), (A, "Javier Ruiz", 1),
+                               (Q, "P", 1), (A, "Javier Ruiz", 2), (C, "P", 1)],
+    "initials_declared_intro_label_first_name.txt": [("paragraph", None, 1), ("intro", None, 1),
+                                                     (Q, "C", 1), (A, "LH", 1), (Q, "C", 1),
+                                                     (A, "MK", 2), (C, "C", 3)],
+    "headline_full_name_separator_photo.txt": [("paragraph", None, 1), ("intro", None, 1),
+                                               (Q, "CECOP", 1), (A, "Maria Rossi", 1),
+                                               (Q, "CECOP", 1), (A, "Maria Rossi", 1),
+                                               (C, None, 1), ("paragraph", None, 1),
+                                               ("paragraph", None, 1)],
+    "question_answer_words_bold_own_line.txt": [("intro", None, 1), (Q, "Question", 1),
+                                                (A, "Daniel Okafor", 1), (Q, "Question", 1),
+                                                (A, "Daniel Okafor", 2), (C, "Question", 1)],
+    "all_caps_names_thanks_back.txt": [("intro", None, 1), (Q, "CECOP", 1),
+                                       (A, "Anna Kowalska", 1), (Q, "CECOP", 1),
+                                       (A, "Anna Kowalska", 1), (C, "CECOP", 2)],
+    "fr_two_interviewees_declared_intro.txt": [("intro", None, 1), (Q, "CECOP", 1),
+                                               (A, "PM", 1), (A, "IH", 1), (Q, "CECOP", 1),
+                                               (A, "PM", 1), (A, "IH", 2), (C, "CECOP", 3)],
+    "de_frage_antwort_note_credit.txt": [("note", None, 1), ("intro", None, 1),
+                                         (Q, "Frage", 1), (A, "Sabine Schmidt", 1),
+                                         (Q, "Frage", 1), (A, "Sabine Schmidt", 2),
+                                         (C, "Frage", 1), ("paragraph", None, 1)],
+    "hard_wrapped_declared_labels.txt": [(Q, "CE", 1), (A, "JN", 1), (Q, "CE", 1), (A, "JN", 1),
+                                         (C, "CE", 1)],
+    "nl_v_a.txt": [("intro", None, 1), (Q, "V", 1), (A, "Sanne de Jong", 1), (Q, "V", 1),
+                   (A, "Sanne de Jong", 1), (C, None, 1)],
+    "pl_p_o.txt": [("intro", None, 1), (Q, "P", 1), (A, "Tomaszem Zielińskim", 1), (Q, "P", 1),
+                   (A, "Tomaszem Zielińskim", 1), (C, None, 1)],
+    "bold_whole_question_first_name_labels.txt": [("intro", None, 1), (Q, "CECOP", 1),
+                                                  (A, "Lena Hofmann", 1), (Q, "CECOP", 1),
+                                                  (A, "Lena Hofmann", 2), (C, None, 1),
+                                                  ("paragraph", None, 1)],
+    "italic_labels_thanks_to.txt": [("intro", None, 1), (Q, "CECOP", 1), (A, "MV", 2),
+                                    (C, "CECOP", 1)],
+    "fr_ndlr_end_mme_title.txt": [("intro", None, 1), (Q, "Question", 1),
+                                  (A, "Sophie Laurent", 1), (Q, "Question", 1),
+                                  (A, "Sophie Laurent", 2), (C, None, 1), ("note", None, 1)],
+    "interviewer_word_unlabelled_closing_us.txt": [("intro", None, 1), (Q, "Interviewer", 1),
+                                                   (A, "SOB", 2), (Q, "Interviewer", 1),
+                                                   (A, "SOB", 1), (C, None, 1)],
+    "en_closing_bio_after.txt": [(Q, "C", 1), (A, "ALD", 1), (Q, "C", 1), (A, "ALD", 1),
+                                 (C, None, 1), ("paragraph", None, 1)],
+}  # fmt: skip
+THANKS_WORDS = (
+    "Un grand merci",
+    "Thank",
+    "Many",
+    "Merci",
+    "Vielen",
+    "Herzlichen",
+    "Grazie",
+    "Muchas",
+    "Dank",
+    "Dziękuję",
+)
+
+
+@pytest.mark.parametrize("name", sorted(STYLES))
+def test_more_label_styles(name: str) -> None:
+    """Interviews written by hand in many styles and languages, with their expected shape."""
+    path = DATA / "styles" / name
+    result = ingest_file(path)
+    assert shape(result) == STYLES[name]
+    assert_nothing_lost(normalise(path.read_bytes().decode("utf-8")), result)
+    closing = next(b for b in result.document.blocks if b.type == "closing")
+    assert closing.paragraphs[0].startswith(THANKS_WORDS)
+
+
+def test_speakers_from_intro_credit_and_titles() -> None:
+    def people(name: str) -> dict[str, tuple[str, str | None]]:
+        doc = ingest_file(DATA / "styles" / name).document
+        return {s.id: (s.name, s.role) for s in doc.speakers}
+
+    two = people("full_names_two_interviewees_intro.txt")
+    assert two["Piotr Nowak"] == ("Piotr Nowak", "president of the National Cooperative Council")
+    assert two["Eva Berg"] == ("Eva Berg", "director of Coompanion Sweden")
+    assert people("interview_by_credit_title.txt")["JL"] == ("Jeanne Leroy", None)
+    rossi = people("note_at_end_person_interviewer.txt")
+    assert set(rossi) == {"Tom Hardy", "Maria Rossi"}  # "Dr." is not part of the name
+    german = people("de_f_a_headline.txt")  # a capitalised role is not a second person
+    assert set(german) == {"F", "Petra Müller"}
+
+
+def test_titled_name_labels_and_a_name_headline() -> None:
+    text = (
+        "Dr. Maria Rossi: a life for cooperatives\n\n"
+        "Interview with Dr. Maria Rossi, founder of a social cooperative.\n\n"
+        "CECOP: Why?\n\nDr. Maria Rossi: Because.\n\nCECOP: Thank you, Maria."
+    )
+    result = ingest_text(text)
+    assert shape(result) == [("paragraph", None, 1), ("intro", None, 1), ("question", "CECOP", 1),
+                             ("answer", "Maria Rossi", 1), ("closing", "CECOP", 1)]  # fmt: skip
+    assert result.document.blocks[0].paragraphs == ("Dr. Maria Rossi: a life for cooperatives",)
+
+
+def test_thanks_meaning_because_of_is_not_a_closing() -> None:
+    text = "CECOP (C): Changes?\n\nMarta Vidal (MV): A lot.\n\nThanks to the law, co-ops can bid."
+    result = ingest_text(text)
+    assert shape(result) == [("question", "C", 1), ("answer", "MV", 2)]
+
+
+def test_whole_turn_in_bold_keeps_its_closing_marker() -> None:
+    doc = ingest_file(DATA / "styles" / "bold_whole_question_first_name_labels.txt").document
+    assert doc.blocks[1].paragraphs == ("Why did you choose the cooperative model?**",)
 
 
 def test_intro_declares_names_and_roles() -> None:
@@ -128,6 +316,12 @@ def test_encodings_and_line_ends(name: str) -> None:
         ("latin1.txt", "latin1.txt:1: not valid UTF-8 (byte 0xe9 at byte offset 3)"),
         ("label_before_intro.txt", "label_before_intro.txt:3: the label 'ALD:' is used before"),
         ("missing.txt", "no such file"),
+        (
+            "label_before_declaration_body.txt",
+            "label_before_declaration_body.txt:5: the label 'MR:' is used before",
+        ),
+        ("labels_only.txt", "has speaker labels but no text"),
+        ("utf16_no_bom.txt", "looks like UTF-16 text without a byte-order mark"),
     ],
 )
 def test_bad_input_is_a_clear_source_error(name: str, fragment: str) -> None:
@@ -175,6 +369,12 @@ FRAGMENTS = st.sampled_from([
     "Readers note:", "Editor's note:", "Interview with Ana Sousa (AS), chair.", "Thank you, Ana!",
     "Interview with Jan de Vries, chair.", "(", ")", "“", "*", "__", ":", "?", "\u00a0", "\u202f",
     "\t", " ", "  ", "\n", "\n\n", "\r\n", "\r", "word", "Word", "Anne-Laure", "the the", "gig ,",
+    "Interview with Piotr Nowak, president, and Eva Berg, director.", "Eva Berg:", "Piotr:",
+    "Interview by Jeanne Leroy", "JL:", "Photo:", "* * *", "---", "Merci à vous.", "R :",
+    "Nota de la redacción:", "Dr.", "**Question:**", "**A**:", "ANNA KOWALSKA:", "Anna Kowalska:",
+    "Interview with Dr. Anna Kowalska, chair.", "Vielen Dank, Herr Weber!", "Thanks for having me.",
+    "# Interview with Smart's Ana Sousa (AS).", "**CECOP: Why?**", "*Q:*", "Thanks to the law,",
+    "Lena:", "NDLR :", "Un grand merci,",
 ])  # fmt: skip
 TEXTS = st.lists(st.one_of(FRAGMENTS, st.text(max_size=8)), max_size=40).map("".join)
 
