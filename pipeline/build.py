@@ -49,7 +49,7 @@ def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
     paths = IssuePaths.for_issue(issue_dir, options.out)
     config = load_issue(paths.issue_toml)
     langs = _languages(config, options.langs)
-    provider = options.provider or config.send.provider
+    provider = _provider(options.provider or config.send.provider)
     _say(f"issue {paths.slug}: {len(langs)} languages → {paths.out}")
 
     source = ingest_stage(config, paths)
@@ -88,6 +88,18 @@ def ingest_stage(config: IssueConfig, paths: IssuePaths) -> Document:
     blocks = result.document.blocks
     _say(f"ingest: {len(blocks)} blocks, {len(result.document.speakers)} speakers → document.json")
     return result.document
+
+
+def _provider(name: str) -> str:
+    """Checked before any stage runs: a typo should not cost a translation run."""
+    from pipeline.config import PROVIDER_NAMES
+    from pipeline.errors import ConfigError
+
+    if name not in PROVIDER_NAMES:
+        raise ConfigError(
+            f"--provider: unknown provider '{name}'. Use one of {', '.join(PROVIDER_NAMES)}."
+        )
+    return name
 
 
 def _languages(config: IssueConfig, chosen: list[str] | None) -> list[str]:
@@ -178,7 +190,7 @@ def _summarise(report: Mapping[str, Any]) -> None:
         errors = sum(1 for f in entry["findings"] if f["level"] == "error")
         warnings = sum(1 for f in entry["findings"] if f["level"] == "warning")
         size = entry.get("sizes", {}).get("html_encoded")
-        size_text = f"{size / 1024:.0f} KB" if size else "-"
+        size_text = f"{size / 1000:.0f} KB" if size else "-"  # as checks.py counts
         counts = f"{errors} errors, {warnings} warnings"
         _say(f"  {lang}  {entry['status']:<11} {size_text:>6}  {counts}")
 

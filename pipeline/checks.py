@@ -97,7 +97,10 @@ def _size(encoded: int) -> list[Finding]:
 def _images(sources: Iterable[str]) -> list[Finding]:
     return [
         Finding(
-            "error", "image-without-alt", "an image has no alt attribute; add alt text", where=src
+            "error",
+            "image-without-alt",
+            f"the image {src!r} has no alt attribute; add alt text in the template",
+            where=src,
         )
         for src in sources
     ]
@@ -131,7 +134,8 @@ def _leftovers(html: str, placeholders: Sequence[str]) -> list[Finding]:
         text = f"template syntax left in the HTML near {excerpt!r}"
         findings.append(Finding("error", "template-syntax-left", text))
     # MJML's own conditional comments may hold anything; real leftovers are outside them.
-    for tag in sorted(set(_MJ_TAG.findall(_COMMENT.sub("", stripped)))):
+    names = {tag.lstrip("</").lower() for tag in _MJ_TAG.findall(_COMMENT.sub("", stripped))}
+    for tag in sorted(f"<{name}" for name in names):  # <mj-x> and </mj-x> are one problem
         text = f"unknown MJML element {tag}> passed into the HTML; fix its name in the template"
         findings.append(Finding("error", "unknown-mj-element", text, where=tag))
     return findings

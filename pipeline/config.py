@@ -125,7 +125,11 @@ def load_issue(path: Path) -> IssueConfig:
             f"{path}: not found. Create it (see README, 'The issue folder')."
         ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}. Fix the syntax at that line.") from None
+        where = "near the end of the file" if "end of document" in str(exc) else "at that line"
+        raise ConfigError(
+            f"{path}: not valid TOML: {exc}. Fix the syntax {where} "
+            "(an unclosed quote, bracket or table is the usual cause)."
+        ) from None
     return parse_issue(data, path)
 
 

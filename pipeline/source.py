@@ -25,6 +25,11 @@ _LINE_BREAKS = re.compile("[\v\f\u2028\u2029\x85]")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 
 
+# Refused before any work: such a text could never pass the e-mail size check, and parsing
+# and translating it first would cost minutes (10 MB took 26 s and 500 MB just to ingest).
+MAX_SOURCE_BYTES = 200_000
+
+
 def read_source(path: Path) -> str:
     """The file's text, decoded and normalised."""
     try:
@@ -35,6 +40,12 @@ def read_source(path: Path) -> str:
         raise SourceError(f"{path}: is a folder, not an interview text file.") from None
     except OSError as exc:
         raise SourceError(f"{path}: cannot be read ({exc.strerror}).") from None
+    if len(raw) > MAX_SOURCE_BYTES:
+        raise SourceError(
+            f"{path}: {len(raw) / 1000:.0f} KB is far more than one e-mail can carry (an "
+            f"interview is usually 5–20 KB; Gmail clips messages above ~102 KB of HTML). "
+            "Shorten it or split it into several issues."
+        )
     return normalise(decode(raw, path))
 
 

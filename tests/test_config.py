@@ -121,3 +121,17 @@ def test_build_until_ingest_writes_the_document_beside_issues(tmp_path: Path) ->
     assert proc.returncode == 0, proc.stderr
     document = tmp_path / "build" / "2024-06-belgian-presidency" / "document.json"
     assert '"type": "closing"' in document.read_text(encoding="utf-8")
+
+
+def test_unknown_provider_is_refused_before_any_stage(tmp_path: Path) -> None:
+    issue = tmp_path / "issues" / "2024-06-belgian-presidency"
+    shutil.copytree(ISSUE, issue)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "build", str(issue), "--provider", "sendgrid"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: --provider: unknown provider 'sendgrid'. Use one of")
+    assert not (tmp_path / "build").exists()

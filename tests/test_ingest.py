@@ -331,6 +331,15 @@ def test_bad_input_is_a_clear_source_error(name: str, fragment: str) -> None:
     assert str(DATA / name) in info.value.message
 
 
+def test_an_oversized_interview_is_refused_before_parsing(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    path.write_text("CECOP (C): Why?\n\nAna Sousa (AS): Because.\n\n" * 6000, encoding="utf-8")
+    with pytest.raises(
+        SourceError, match=r"huge.txt: \d+ KB is far more than one e-mail can carry"
+    ):
+        ingest_file(path)
+
+
 def test_cli_json_matches_contract() -> None:
     proc = run_cli("ingest", str(SEED), "--json")
     assert proc.returncode == 0, proc.stderr
