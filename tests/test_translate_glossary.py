@@ -126,3 +126,63 @@ def test_qa_findings() -> None:
     long = check_translation("k", "de", "A sentence of some length.", "Lang " * 30, protect)
     assert [f.code for f in long] == ["length-ratio"]
     assert all(f.level == "warning" and f.lang == "de" for f in long)
+
+
+@pytest.mark.parametrize(
+    ("output", "text", "lost", "guessed"),
+    [
+        # SentencePiece pieces kept with their number, on one side only: certain.
+        ("0__ remercie __1__ pour __2__.", "CECOP remercie Smart pour économie sociale.", (), ()),
+        ("__0 remercie 1__ pour _2_.", "CECOP remercie Smart pour économie sociale.", (), ()),
+        # A bare number or bare underscores left behind: put back, and recorded as a guess.
+        ("__ remercie 1 pour __2__.", "CECOP remercie Smart pour économie sociale.", (), (0, 1)),
+        # No trace at all: the term is reported lost, the rest is kept.
+        (
+            "__0__ remercie intelligent pour __2__.",
+            "CECOP remercie intelligent pour économie sociale.",
+            (1,),
+            (),
+        ),
+        # Two underscore runs for three lost terms: ambiguous, so nothing is guessed.
+        ("X remercie __ pour __ .", "X remercie __ pour __ .", (0, 1, 2), ()),
+    ],
+)
+def test_recover_puts_back_every_term_the_output_has_a_trace_of(
+    output: str, text: str, lost: tuple[int, ...], guessed: tuple[int, ...]
+) -> None:
+    masker = GLOSSARY.masker("fr")
+    masked = masker.mask("CECOP thanks Smart for the social economy.")
+    recovered = masker.recover(masked, output)
+    assert (recovered.text, recovered.lost, recovered.guessed) == (text, lost, guessed)
+
+
+def test_a_bare_number_the_source_has_is_not_taken_for_a_placeholder() -> None:
+    masker = GLOSSARY.masker("de")
+    masked = masker.mask("1 of 2 members is Smart.")
+    assert masked.text == "1 of 2 members is __0__."
+    assert (
+        masker.recover(masked, "1 von 2 Mitgliedern ist 0.").text
+        == "1 von 2 Mitgliedern ist Smart."
+    )
+    masked = masker.mask("0 members left Smart.")
+    assert masker.recover(masked, "0 Mitglieder verließen.").lost == (0,)
+
+
+def test_partial_unmasks_only_the_lost_terms_in_their_source_words() -> None:
+    masker = GLOSSARY.masker("de")
+    masked = masker.mask("CECOP and Smart build the social economy.")
+    partial = masker.partial(masked, (0, 2))
+    assert partial.text == "CECOP and __1__ build the social economy."
+    assert partial.indices() == (1,)
+    recovered = masker.recover(partial, "CECOP und __1__ bauen die soziale Wirtschaft.")
+    assert (recovered.text, recovered.lost) == ("CECOP und Smart bauen die soziale Wirtschaft.", ())
+
+
+def test_a_lost_fixed_translation_is_a_finding() -> None:
+    fixed = GLOSSARY.terms["de"]
+    source = "The social economy matters."
+    kept = check_translation("k", "de", source, "Die Sozialwirtschaft zählt.", (), fixed)
+    assert kept == []
+    lost = check_translation("k", "de", source, "Die soziale Wirtschaft zählt.", (), fixed)
+    assert [(f.code, f.where) for f in lost] == [("fixed-term-missing", "k")]
+    assert '"Sozialwirtschaft"' in lost[0].message

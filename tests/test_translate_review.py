@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -149,3 +150,85 @@ def test_review_export_command(
     assert "entries (0 reviewed" in capsys.readouterr().err
     assert main(["review", "export", issue, "--lang", "en", "--engine", "fake"]) == 2
     assert "source language" in capsys.readouterr().err
+
+
+EXPORT_DE = ["--lang", "de", "--engine", "fake"]
+
+
+def _seed_build(project: Project, engine: FakeEngine) -> bytes:
+    """Build de from the seed interview (what 'newsletter build' leaves); its document.json."""
+    from pipeline.ingest import ingest_file
+
+    source = ingest_file(project.paths.interview, source_lang="en").document
+    with registered(engine):
+        translate_issue(project.config, project.paths, source, ["en", "de"], engine="fake")
+    return project.paths.lang_document_json("de").read_bytes()
+
+
+def test_export_reads_the_build_and_never_changes_or_deletes_it(project: Project) -> None:
+    built = _seed_build(project, FakeEngine())
+    # An engine that cannot translate de any more: the old export deleted the build's file.
+    with registered(FakeEngine(pairs=set())) as engine:
+        assert main(["review", "export", str(project.paths.issue_dir), *EXPORT_DE]) == 0
+    assert engine.calls == []
+    assert project.paths.lang_document_json("de").read_bytes() == built
+    po = polib.pofile(str(project.paths.po_file("de")))
+    assert all(e.msgstr.startswith("[de] ") and e.fuzzy for e in po)
+
+
+def test_export_without_a_build_writes_no_build_file(project: Project, fake: FakeEngine) -> None:
+    issue = str(project.paths.issue_dir)
+    assert main(["review", "export", issue, "--lang", "de", "--engine", "fake"]) == 0
+    assert not project.paths.lang_document_json("de").exists()
+    assert not project.paths.lang_document_json("en").exists()
+    assert len(fake.calls) == 1
+
+
+def test_export_of_an_out_of_date_build_computes_without_writing(project: Project) -> None:
+    built = _seed_build(project, FakeEngine())
+    with registered(FakeEngine(version="2.0")) as engine:  # the build no longer matches
+        stale = project.paths.lang_document_json("de")
+        data = json.loads(stale.read_text(encoding="utf-8"))
+        data["segments"][-1]["source"] = "A sentence the interview no longer has."
+        stale.write_text(json.dumps(data), encoding="utf-8")
+        built = stale.read_bytes()
+        assert main(["review", "export", str(project.paths.issue_dir), *EXPORT_DE]) == 0
+    assert len(engine.calls) == 1
+    assert project.paths.lang_document_json("de").read_bytes() == built
+    po = polib.pofile(str(project.paths.po_file("de")))
+    assert all("fake-en_de 2.0" in e.comment for e in po)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('msgctxt "k1"\nmsgid "a"\nmsgstr "b\n\nmsgctxt "k2"\nmsgid "c"\nmsgstr "d"\n', 3),
+        ('msgid "a"\nmsgstr ""\n"unterminated\n', 3),
+        ('msgid "a"\nmsgstr "b" trailing\n', 2),
+    ],
+)
+def test_a_malformed_po_file_names_the_file_and_line(tmp_path: Path, text: str, line: int) -> None:
+    path = tmp_path / "de.po"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_review(path)
+    assert f"{path}: not a valid PO file at line {line}" in caught.value.message
+    assert "close the quote" in caught.value.message
+
+
+def test_a_duplicate_po_entry_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "de.po"
+    path.write_text('msgid "a"\nmsgstr "b"\n\nmsgid "a"\nmsgstr "c"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"de\.po: not a valid PO file"):
+        load_review(path)
+
+
+def test_a_well_formed_po_file_with_comments_and_continuations_loads(tmp_path: Path) -> None:
+    path = tmp_path / "de.po"
+    path.write_text(
+        '# comment\n#. machine\n#, fuzzy\nmsgctxt "k"\nmsgid ""\n"a \\"quoted\\" "\n"word"\n'
+        'msgstr "b"\n\n#~ msgid "old"\n#~ msgstr "alt"\n',
+        encoding="utf-8",
+    )
+    review = load_review(path)
+    assert review.exists and [(k, s) for k, s, _ in review.active] == [("k", 'a "quoted" word')]

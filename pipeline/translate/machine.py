@@ -3,26 +3,40 @@
 Segments are masked (protected and fixed terms → ``__0__``…), looked up in the memory by
 their masked form, and only the misses go to the engine, de-duplicated, in one call per hop
 (two hops through English when pivoting; the first hop has its own memory rows, so a second
-pivot language reuses it). Output whose placeholders all came back is unmasked and stored.
+pivot language reuses it). The memory stores the engine's raw output for each input, damaged
+or not, so everything below is a function of the content, never of what the cache held:
+a cold and a warm build give the same text and the same findings.
 
-When the engine loses a placeholder, the segment is translated again *unmasked* in one more
-call (the term may then be translated, which the QA reports) and stored under a separate
-``[unmasked]`` memory key, so the masked template stays clean for other segments.
+Lost placeholders (what a real model does to ``__0__`` is described in
+:mod:`pipeline.translate.glossary`). :meth:`Masker.recover` first puts back every term the
+output still has a trace of. For a segment whose output still lacks some terms, the engine is
+asked once more (one call for all such segments) with *only those terms* unmasked: the terms
+that survived masking stay masked and so stay verbatim, and the lost ones at least reach the
+engine as words. Of the two outputs the one missing the fewest terms wins (the retry on a tie,
+since it carries the lost terms' meaning), unless it holds placeholder debris, which a reader
+must never see. A ``placeholder-lost`` warning says what happened; ``protected-term-missing``
+and ``fixed-term-missing`` come from the QA of the final text, so they stay truthful.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from pipeline.document import Finding, Origin
 from pipeline.errors import TranslationError
 from pipeline.translate.engine import Engine, held_models
-from pipeline.translate.glossary import Glossary, Masked, Masker, check_translation
+from pipeline.translate.glossary import (
+    Glossary,
+    Masked,
+    Masker,
+    Recovered,
+    check_translation,
+    has_leftovers,
+)
 from pipeline.translate.memory import MemoryKey, TranslationMemory
-
-UNMASKED = "[unmasked] "
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,29 @@ class MachineOutput:
     findings: list[Finding] = field(default_factory=list)
 
 
+@dataclass
+class _Fetcher:
+    """Engine output per input text: the memory first, then one engine call per hop."""
+
+    eng: Engine
+    memory: TranslationMemory
+    key: MemoryKey
+    models: list[str]
+    route: Route
+    fresh: set[str] = field(default_factory=set)  # inputs the engine translated this run
+
+    def __call__(self, inputs: list[str]) -> dict[str, str]:
+        found = self.memory.get_many(self.key, inputs)
+        missing = [t for t in dict.fromkeys(inputs) if t not in found]
+        if missing:
+            new = run_route(self.eng, self.memory, self.models, self.route, missing)
+            fresh = dict(zip(missing, new, strict=True))
+            self.memory.put_many(self.key, fresh)
+            found.update(fresh)
+            self.fresh.update(fresh)
+        return found
+
+
 def machine_translate(
     eng: Engine,
     memory: TranslationMemory,
@@ -59,96 +96,70 @@ def machine_translate(
     key = MemoryKey(eng.name, out.model, route.hops[0][0], lang)
     masker = glossary.masker(lang)
     masked = {k: masker.mask(s) for k, s in segments}
-    memory_origin = Origin("memory", eng.name, out.model, route.via)
-    engine_origin = Origin("engine", eng.name, out.model, route.via)
-    todo = _from_memory(memory, key, masker, segments, masked, out, memory_origin)
-    if todo:
-        with held_models(eng) as held:  # the retry reuses the loaded model
-            lost = _from_engine(
-                held, memory, key, models, route, masker, todo, masked, out, engine_origin
-            )
-            if lost:
-                _unmasked_retry(held, memory, key, models, route, lost, out, engine_origin)
+    with held_models(eng) as held:  # the retry reuses the loaded model
+        fetch = _Fetcher(held, memory, key, models, route)
+        first = fetch([m.text for m in masked.values()])
+        recovered = {k: masker.recover(m, first[m.text]) for k, m in masked.items()}
+        retry = {k: masker.partial(masked[k], r.lost) for k, r in recovered.items() if r.lost}
+        second = fetch([m.text for m in retry.values()]) if retry else {}
     for k, s in segments:
-        out.findings += check_translation(k, lang, s, out.texts[k], glossary.protect)
+        m = masked[k]
+        finding: Finding | None
+        text, used, finding = _choose(masker, s, m, recovered[k], retry.get(k), second)
+        kind: Literal["engine", "memory"] = "engine" if used in fetch.fresh else "memory"
+        out.texts[k] = text
+        out.origins[k] = Origin(kind, eng.name, out.model, route.via)
+        out.findings += [replace(finding, lang=lang, where=k)] if finding else []
+        fixed = glossary.terms.get(lang, {})
+        out.findings += check_translation(k, lang, s, text, glossary.protect, fixed)
     return out
 
 
-def _from_memory(
-    memory: TranslationMemory,
-    key: MemoryKey,
+def _choose(
     masker: Masker,
-    segments: Sequence[tuple[str, str]],
-    masked: dict[str, Masked],
-    out: MachineOutput,
-    origin: Origin,
-) -> list[tuple[str, str]]:
-    """Fill ``out`` from the memory; return the segments it does not hold."""
-    wanted = {m.text for m in masked.values()}
-    wanted |= {UNMASKED + s for k, s in segments if masked[k].values}
-    found = memory.get_many(key, wanted)
-    todo = []
-    for k, s in segments:
-        m = masked[k]
-        text, lost = masker.unmask(m, found[m.text]) if m.text in found else (None, ())
-        if text is None or lost:
-            text = found.get(UNMASKED + s) if m.values else None
-        if text is None:
-            todo.append((k, s))
-            continue
-        out.texts[k] = text
-        out.origins[k] = origin
-    return todo
+    source: str,
+    masked: Masked,
+    first: Recovered,
+    retry: Masked | None,
+    second: dict[str, str],
+) -> tuple[str, str, Finding | None]:
+    """(final text, the engine input it came from, a placeholder-lost finding or None)."""
+    if retry is None:
+        if not first.guessed:
+            return first.text, masked.text, None
+        message = (
+            f"the engine lost the placeholder of {_terms(masked, first.guessed)}; put back "
+            "where a bare number or underscores of it were left: check its position"
+        )
+        return first.text, masked.text, Finding("warning", "placeholder-lost", message)
+    again = masker.recover(retry, second[retry.text])
+    take_retry = has_leftovers(source, first.text) or (
+        not has_leftovers(source, again.text)
+        and _missing(masked, again.text) <= _missing(masked, first.text)
+    )
+    lost = _terms(masked, first.lost)
+    if take_retry:
+        message = f"the engine lost the placeholder of {lost}; translated again with it unmasked"
+        if again.lost:
+            message += f" (and then lost {_terms(masked, again.lost)})"
+        text, used = again.text, retry.text
+    else:
+        message = (
+            f"the engine lost the placeholder of {lost}, and translated it when unmasked; "
+            "kept the masked translation, which lacks it"
+        )
+        text, used = first.text, masked.text
+    return text, used, Finding("warning", "placeholder-lost", message)
 
 
-def _from_engine(
-    eng: Engine,
-    memory: TranslationMemory,
-    key: MemoryKey,
-    models: list[str],
-    route: Route,
-    masker: Masker,
-    todo: list[tuple[str, str]],
-    masked: dict[str, Masked],
-    out: MachineOutput,
-    origin: Origin,
-) -> list[tuple[str, str]]:
-    """Translate the misses in one call per hop; return the segments that lost a placeholder."""
-    unique = list(dict.fromkeys(masked[k].text for k, _ in todo))
-    fresh = dict(zip(unique, run_route(eng, memory, models, route, unique), strict=True))
-    keep: dict[str, str] = {}
-    lost_segments = []
-    for k, s in todo:
-        m = masked[k]
-        text, lost = masker.unmask(m, fresh[m.text])
-        if lost:
-            lost_segments.append((k, s))
-            message = f"the engine lost the placeholder of {', '.join(lost)}; translated unmasked"
-            out.findings.append(Finding("warning", "placeholder-lost", message, key.target_lang, k))
-            continue
-        keep[m.text] = fresh[m.text]
-        out.texts[k] = text
-        out.origins[k] = origin
-    memory.put_many(key, keep)
-    return lost_segments
+def _missing(masked: Masked, text: str) -> int:
+    """How many of the segment's terms ``text`` lacks (counting repeats)."""
+    need = Counter(masked.values[i] for i in masked.indices())
+    return sum(max(0, n - text.count(term)) for term, n in need.items())
 
 
-def _unmasked_retry(
-    eng: Engine,
-    memory: TranslationMemory,
-    key: MemoryKey,
-    models: list[str],
-    route: Route,
-    lost: list[tuple[str, str]],
-    out: MachineOutput,
-    origin: Origin,
-) -> None:
-    sources = list(dict.fromkeys(s for _, s in lost))
-    fresh = dict(zip(sources, run_route(eng, None, models, route, sources), strict=True))
-    for k, s in lost:
-        out.texts[k] = fresh[s]
-        out.origins[k] = origin
-    memory.put_many(key, {UNMASKED + s: t for s, t in fresh.items()})
+def _terms(masked: Masked, indices: Sequence[int]) -> str:
+    return ", ".join(f'"{masked.values[i]}"' for i in indices)
 
 
 def run_route(

@@ -16,6 +16,7 @@ a translator fills it in, and once every segment is reviewed the language builds
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,14 +67,45 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_KEYWORD = re.compile(r"(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+(?=\")")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"\s*')
+
+
 def _parse(path: Path) -> polib.POFile:
+    # polib is lenient: an unterminated 'msgstr "b' silently becomes an empty msgstr, so a
+    # reviewer's typo would quietly turn a reviewed entry into an untranslated one.
+    _check_syntax(path)
     try:
-        return polib.pofile(str(path), wrapwidth=0, encoding="utf-8")
+        return polib.pofile(str(path), wrapwidth=0, encoding="utf-8", check_for_duplicates=True)
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise ConfigError(
             f"{path}: not a valid PO file ({exc}). Fix it in a PO editor, or move it away and "
             "run 'newsletter review export' again."
         ) from None
+
+
+def _check_syntax(path: Path) -> None:
+    """Every line is blank, a comment, or a keyword and/or one complete quoted string."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not a valid PO file ({exc}); save it as UTF-8") from None
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if line.startswith("#~"):  # an obsolete entry: still PO syntax after the marker
+            line = line[2:].strip()
+        elif line.startswith("#"):
+            continue
+        keyword = _KEYWORD.match(line)
+        rest = line[keyword.end() :] if keyword else line
+        if line and not _STRING.fullmatch(rest):
+            raise ConfigError(
+                f"{path}: not a valid PO file at line {number}: {_short(raw.strip())!r}. "
+                "Every line must be msgctxt/msgid/msgstr followed by one quoted string ending "
+                'in ", or a quoted continuation line, or a # comment: close the quote (write \\" '
+                "for a quote inside the text), or move the file away and run "
+                "'newsletter review export' again."
+            )
 
 
 def load_review(path: Path) -> Review:

@@ -83,9 +83,12 @@ def translate_issue(
     settings: EngineSettings | None = None,
     strict: bool = False,
     install_missing: bool = False,
+    write: bool = True,
 ) -> dict[str, LanguageResult]:
     """Translate ``source`` into ``langs`` (the source language included) and write each
-    language's document.json. Results come back in the order of ``langs``."""
+    language's document.json (``write=False``: touch no build file, e.g. for a PO export;
+    the translation memory, a cache, is still filled). Results come back in the order of
+    ``langs``."""
     settings = settings or EngineSettings()
     split = split_document(source)
     issue = _Issue(
@@ -109,7 +112,7 @@ def translate_issue(
             results.update(_translate_targets(issue, eng, targets, settings, strict))
         finally:
             issue.memory.close()
-    for lang, result in results.items():
+    for lang, result in results.items() if write else ():
         _write(paths, lang, result)
     return {lang: results[lang] for lang in dict.fromkeys(langs) if lang in results}
 
@@ -187,16 +190,18 @@ def _refuse_missing(
     routes: Mapping[str, Route | None],
     reviews: Mapping[str, review.Review],
 ) -> None:
+    """Under ``--strict``: the first missing language's reason (the contract's wording,
+    ``no argos model for en→de; run 'make models LANGS=de'``) heads the error; every missing
+    language, with its fix, is a detail line."""
     missing = [
         lang
         for lang, route in routes.items()
         if route is None and reviews[lang].missing(issue.segments)
     ]
     if missing:
-        raise TranslationError(
-            f"--strict: no translation for {', '.join(missing)}",
-            details=[_unavailable_message(issue, eng, lang, reviews[lang]) for lang in missing],
-        )
+        details = [_unavailable_message(issue, eng, lang, reviews[lang]) for lang in missing]
+        details.append("(--strict: a language without a translation is an error)")
+        raise TranslationError(_unavailable_head(issue, eng, missing[0]), details=details)
 
 
 def _translate_language(
@@ -252,19 +257,13 @@ def _unavailable(
 
 
 def _unavailable_message(issue: _Issue, eng: Engine, lang: str, rev: review.Review) -> str:
-    src = issue.source.source_lang
     po = issue.paths.po_file(lang)
     try:
         shown = po.relative_to(issue.paths.root)
     except ValueError:
         shown = po
     export = f"newsletter review export issues/{issue.paths.slug} --lang {lang}"
-    if eng.name != "argos":
-        head = f"engine {eng.name} cannot translate {src}→{lang}"
-    elif lang in NO_ARGOS_PACKAGE or src in NO_ARGOS_PACKAGE:
-        head = f"no argos model for {src}→{lang}: the Argos index has no package for it"
-    else:
-        head = f"no argos model for {src}→{lang}; run 'make models LANGS={lang}'"
+    head = _unavailable_head(issue, eng, lang)
     if rev.exists:
         missing = len(rev.missing(issue.segments))
         return (
@@ -272,6 +271,15 @@ def _unavailable_message(issue: _Issue, eng: Engine, lang: str, rev: review.Revi
             f"{len(issue.segments)} segments: translate the other {missing} there"
         )
     return f"{head}; or translate it by hand in {shown} ({export})"
+
+
+def _unavailable_head(issue: _Issue, eng: Engine, lang: str) -> str:
+    src = issue.source.source_lang
+    if eng.name != "argos":
+        return f"engine {eng.name} cannot translate {src}→{lang}"
+    if lang in NO_ARGOS_PACKAGE or src in NO_ARGOS_PACKAGE:
+        return f"no argos model for {src}→{lang}: the Argos index has no package for it"
+    return f"no argos model for {src}→{lang}; run 'make models LANGS={lang}'"
 
 
 def _source_result(issue: _Issue) -> LanguageResult:

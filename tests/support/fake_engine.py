@@ -3,14 +3,15 @@
 It "translates" by prefixing ``[<target>] `` (placeholders, numbers and terms pass through),
 serves only the pairs it is given, and counts what a real engine would cost: translate calls,
 segments and model loads. ``lose_placeholders`` makes it drop ``__N__`` tokens, the way real
-models sometimes do.
+models sometimes do; ``mangle`` rewrites each input first, to play a weak model (one that
+splits placeholders into pieces, or translates a brand name it can see).
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from pipeline.errors import ModelMissingError
@@ -53,7 +54,9 @@ class FakeEngine:
         *,
         version: str = "1.0",
         lose_placeholders: bool = False,
+        mangle: Callable[[str], str] | None = None,
     ) -> None:
+        self.mangle = mangle
         self._pairs = set(pairs)
         self.version = version
         self.lose_placeholders = lose_placeholders
@@ -89,6 +92,8 @@ class FakeEngine:
     def _one(self, target_lang: str, text: str) -> str:
         if self.lose_placeholders:
             text = re.sub(r"__\d+__", "something", text)
+        if self.mangle is not None:
+            text = self.mangle(text)
         return f"[{target_lang}] {text}"
 
     @property
