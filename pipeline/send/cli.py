@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -42,19 +43,30 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 
 def cmd_due(args: argparse.Namespace) -> int:
-    from pipeline.send.due import due_issues
+    import httpx
+
+    from pipeline.send.due import due_issues, provider_check
 
     try:
         today = dt.date.fromisoformat(args.today) if args.today else dt.datetime.now(dt.UTC).date()
     except ValueError:
         raise ConfigError(f"--today {args.today}: not a date. Use YYYY-MM-DD.") from None
-    slugs = due_issues(
-        Path(args.issues),
-        today,
-        ahead=args.ahead,
-        max_age=args.max_age,
-        warn=lambda text: print(f"warning: {text}", file=sys.stderr),
-    )
+
+    def warn(text: str) -> None:
+        print(f"warning: {text}", file=sys.stderr, flush=True)
+
+    with httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0)) as client:
+        check = None
+        if args.provider:
+            check = provider_check(args.provider, os.environ, client, log=warn)
+        slugs = due_issues(
+            Path(args.issues),
+            today,
+            ahead=args.ahead,
+            max_age=args.max_age,
+            warn=warn,
+            sent_at_provider=check,
+        )
     for slug in slugs:
         print(slug)
     return 0
@@ -96,10 +108,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "due",
         help="print the slugs of issues due to send (for the monthly job)",
         description="An issue is due when the UTC date of its send_at is within "
-        "[today - MAX_AGE, today + AHEAD] and its send ledger is not complete.",
+        "[today - MAX_AGE, today + AHEAD], its send ledger is not complete and (with "
+        "--provider) the provider does not already show every language scheduled or sent.",
     )
     p.add_argument("--today", help="YYYY-MM-DD (default: today in UTC)")
     p.add_argument("--issues", default="issues", help="the issues folder (default: ./issues)")
     p.add_argument("--ahead", type=int, default=0, help="also issues due within N days")
     p.add_argument("--max-age", type=int, default=31, help="ignore issues older than N days")
+    p.add_argument(
+        "--provider",
+        help="brevo | listmonk: also ask the provider (read-only) and leave out issues whose "
+        "every language is already scheduled or sent there (needs the provider's secrets)",
+    )
     p.set_defaults(handler=cmd_due)

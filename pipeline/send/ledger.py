@@ -43,16 +43,8 @@ class Ledger:
 
     @classmethod
     def load(cls, path: Path, issue: str, provider: str) -> Ledger:
-        data: dict[str, Any] = {"issue": issue, "providers": {}}
-        if path.is_file():
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise ConfigError(
-                    f"{path}: not valid JSON ({exc}). It is only a record (the provider is the "
-                    "truth): move it aside and re-run."
-                ) from None
-        return cls(path, issue, provider, data)
+        data = read_ledger(path)
+        return cls(path, issue, provider, data or {"issue": issue, "providers": {}})
 
     @property
     def section(self) -> dict[str, Any]:
@@ -92,15 +84,61 @@ class Ledger:
         write_json(self.path, self.data)
 
 
-def is_complete(path: Path) -> bool:
-    """True when a real provider's section of the ledger is complete (the outbox never counts)."""
+# Why the advice is careful: the ledger is what lets a re-run skip a test already sent, and
+# what tells `newsletter due` an issue is done; the provider's campaigns are the truth.
+_FIX = (
+    "It is only a record of what the send stage did. Check the issue's campaigns at the provider "
+    "first (newsletter send ISSUE_DIR --dry-run with the provider's secret set lists them, or "
+    "look in the provider's UI), then move the file aside and re-run: campaigns are found by "
+    "name, so nothing already scheduled or sent goes out again (test sends may repeat)."
+)
+
+
+def read_ledger(path: Path) -> dict[str, Any] | None:
+    """The ledger's data (None when there is none yet). A corrupt ledger is a ConfigError."""
     if not path.is_file():
-        return False
+        return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid JSON ({exc}). {_FIX}") from None
+    problem = _shape_problem(data)
+    if problem:
+        raise ConfigError(f"{path}: not a send ledger ({problem}). {_FIX}")
+    assert isinstance(data, dict)
+    return data
+
+
+def _shape_problem(data: Any) -> str | None:
+    """What breaks the layout in the module docstring, or None."""
+    if not isinstance(data, dict):
+        return f"a JSON {type(data).__name__} instead of an object"
+    providers = data.get("providers", {})
+    if not isinstance(providers, dict):
+        return '"providers" is not an object'
+    for name, section in providers.items():
+        if not isinstance(section, dict):
+            return f'"providers.{name}" is not an object'
+        languages = section.get("languages", {})
+        if not isinstance(languages, dict) or not all(
+            isinstance(entry, dict) for entry in languages.values()
+        ):
+            return f'"providers.{name}.languages" is not an object of objects'
+        for lang, entry in languages.items():
+            if not isinstance(entry.get("steps", []), list):
+                return f'"providers.{name}.languages.{lang}.steps" is not a list'
+    return None
+
+
+def is_complete(path: Path) -> bool:
+    """True when a real provider's section of the ledger is complete (the outbox never counts).
+
+    Raises ConfigError for a corrupt ledger: whether the issue was sent is then unknown.
+    """
+    data = read_ledger(path)
+    if data is None:
         return False
-    providers = data.get("providers") or {}
+    providers: dict[str, Any] = data.get("providers") or {}
     return any(
         bool(section.get("complete")) for name, section in providers.items() if name != "outbox"
     )

@@ -30,6 +30,7 @@ from pipeline.send import ProviderContext, provider_spec
 from pipeline.send.base import (
     DONE,
     DRAFT,
+    SCHEDULED,
     SENDING,
     SENT,
     Campaign,
@@ -92,7 +93,7 @@ def send_issue(
         missing = [name for name in spec.secrets if not env.get(name, "").strip()]
         if missing and options.dry_run:
             log(f"note: {', '.join(missing)} not set: the plan shows local checks only.")
-            return _offline_plan(messages, notes, paths, options, config.send_at, log)
+            return _offline_plan(messages, notes, paths, options, config.send_at, clock, log)
         provider = spec.factory(ProviderContext(config, paths, env, http, clock, log))
         ledger = Ledger.load(paths.send_ledger, paths.slug, options.provider)
         ledger.now = clock.now
@@ -110,12 +111,46 @@ def _offline_plan(
     paths: IssuePaths,
     options: SendOptions,
     send_at: dt.datetime,
+    clock: Clock,
     log: Log,
 ) -> SendResult:
+    """The dry run without the provider's secret: the ledger stands in for the provider's state,
+    and the same plan and the same refusals as a dry run with the secret follow from it."""
     ledger = Ledger.load(paths.send_ledger, paths.slug, options.provider)
-    steps = make_plan(messages, {}, ledger, options)
+    steps = make_plan(messages, ledger_campaigns(ledger, messages), ledger, options)
     log(format_plan(steps, send_at, options.provider))
+    refuse_if_needed(steps, send_at, clock.now(), options)
     return SendResult(steps, notes, dry_run=True, provider_state_known=False)
+
+
+def ledger_campaigns(ledger: Ledger, messages: Sequence[Message]) -> dict[str, Campaign]:
+    """The campaigns the ledger records as scheduled or sent, as the provider would show them."""
+    found = {}
+    for message in messages:
+        state = ledger.get(message.lang, "state")
+        campaign_id = ledger.get(message.lang, "campaign_id")
+        if state in FINAL and campaign_id:
+            found[message.name] = Campaign(
+                id=str(campaign_id),
+                name=message.name,
+                state=SENT if state == "sent" else SCHEDULED,
+                raw_status=f"{state} (per the ledger)",
+                scheduled_at=ledger.get(message.lang, "scheduled_at"),
+            )
+    return found
+
+
+def refuse_if_needed(
+    steps: Sequence[Step], send_at: dt.datetime, now: dt.datetime, options: SendOptions
+) -> None:
+    """Raise SendRefused for what the plan reveals (a blocked campaign, send_at in the past)."""
+    problems = plan_refusals(steps, send_at, now)
+    if problems:
+        raise SendRefused(
+            "refusing to send: "
+            + ("nothing was changed" if options.dry_run else "nothing was sent"),
+            details=problems,
+        )
 
 
 class Runner:
@@ -140,13 +175,7 @@ class Runner:
         remote = self.provider.lookup([m.name for m in messages], tag) if messages else {}
         steps = make_plan(messages, remote, self.ledger, options)
         self.log(format_plan(steps, send_at, self.provider.name))
-        problems = plan_refusals(steps, send_at, self.clock.now())
-        if problems:
-            raise SendRefused(
-                "refusing to send: "
-                + ("nothing was changed" if options.dry_run else "nothing was sent"),
-                details=problems,
-            )
+        refuse_if_needed(steps, send_at, self.clock.now(), options)
         result = SendResult(steps, notes, dry_run=options.dry_run)
         if options.dry_run:
             return result
