@@ -59,8 +59,10 @@ $(AXE_JS):
 pytest: $(STAMP) $(AXE_JS)
 	$(RUN)/pytest -q
 
-models: $(RUNTIME_STAMP)  ## install the argos packages the issue needs (LANGS=... to choose)
-	$(RUN)/newsletter models install $(if $(LANGS),$(subst $(comma), ,$(LANGS)),--issue $(or $(ISSUE_DIR),$$(ls -d issues/*/ | sort | tail -n1)))
+# Always from the issue's source language (ISSUE empty: the newest issue); LANGS narrows the
+# targets, FROM=fr overrides the source language.
+models: $(RUNTIME_STAMP)  ## install the argos packages the issue needs (ISSUE=<slug> LANGS=de,fr FROM=fr)
+	$(RUN)/newsletter models install $(subst $(comma), ,$(LANGS)) --issue $(ISSUE_DIR) $(if $(FROM),--from $(FROM),)
 
 # ISSUE empty: the newest issue. NOW=1 sends at once when send_at has passed; TEST_TO="a@x b@y"
 # sends a test of each language first.

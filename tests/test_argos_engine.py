@@ -202,3 +202,67 @@ print(json.dumps({{"sources": sources, "pieces": pieces, "calls": CALLS}}))
     assert out["calls"][0]["max_len"] == long + 2
     short_out, long_out = out["pieces"]
     assert 0 < short_out <= short + 2 < long_out <= long + 2
+
+
+# --- the benchmark's measurement and report (tests/bench) ----------------------------------
+
+
+def test_the_bench_records_model_calls_however_they_are_reached(
+    argos_env: ArgosEnv, argos_index: IndexServer
+) -> None:
+    install(argos_env, argos_index, "de")
+    out = run_json(
+        argos_env,
+        f"""
+from tests.bench.bench_translate import record_model_calls, summarise_calls
+calls = record_model_calls()
+segments = {SEGMENTS!r}
+engine.translate("en", "de", segments)
+with engine.hold_models() as held:  # the stage's way: the retry reuses the loaded model
+    held.translate("en", "de", segments)
+    held.translate("en", "de", segments[:1])
+print(json.dumps({{"recorded": [[pair, len(s)] for pair, s, _ in calls],
+                  "batches": len(CALLS), "summary": summarise_calls(calls)}}))
+""",
+    )
+    assert out["recorded"] == [["en→de", 3], ["en→de", 3], ["en→de", 1]]
+    assert out["batches"] == 3  # every translate_batch the model saw was recorded
+    assert out["summary"]["model_calls"] == 3 and out["summary"]["retry_segments"] == 4
+
+
+def stage_figures(seconds: float, calls: int, segments: int, retried: int) -> dict[str, Any]:
+    return {
+        "seconds": seconds,
+        "languages": 24,
+        "engine_segments": segments,
+        "model_calls": calls,
+        "model_segments": segments,
+        "model_s": seconds,
+        "retry_segments": retried,
+        "languages_retried": 1 if retried else 0,
+        "first_batch": segments - retried,
+    }
+
+
+def test_the_bench_report_says_na_instead_of_dividing_by_zero() -> None:
+    from tests.bench.translate_report import markdown
+
+    nothing = {**stage_figures(5.0, 0, 0, 0), "raw_s": 0.0, "segments": []}
+    report = markdown(
+        {
+            "standin_build_s": 0.0,
+            "total_s": 1.0,
+            "engine_vs_raw": {"error": "boom"},
+            "stage": {
+                "de_cold": nothing,
+                "all_cold": stage_figures(60.0, 2, 94, 26),
+                "all_warm": stage_figures(0.2, 0, 0, 0),
+            },
+            "stage_noglossary": {"all_cold": stage_figures(40.0, 1, 68, 0)},
+        }
+    )
+    assert "n/a (no model call was recorded" in report
+    assert "26 of 94 segments were retries (placeholder lost) in 1 languages" in report
+    assert "1 model calls, no retries" in report
+    assert "empty glossary | **40.0 s**" in report
+    assert "- engine_vs_raw failed: boom" in report

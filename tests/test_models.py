@@ -5,17 +5,24 @@ Everything that imports argostranslate runs in a child process (see tests/suppor
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
+import shlex
+import shutil
+import socket
+import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 
-from pipeline.errors import ConfigError, TranslationError
-from pipeline.translate import models
+from pipeline.errors import ConfigError, ModelMissingError, TranslationError
+from pipeline.translate import models, models_cli
+from pipeline.translate.argos import missing_model_message
 from tests.support.argos_env import ArgosEnv, argos_env, argos_index, served_env
 from tests.support.index_server import IndexServer, index_entry
+from tests.support.serve_index import PortIndexServer, parse_pairs
 from tests.support.tinyargos import build_package
 
 __all__ = ["argos_env", "argos_index"]  # fixtures used below
@@ -258,3 +265,148 @@ def test_an_index_that_is_not_a_list_is_an_error(
 def test_install_file_of_a_missing_path_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such file"):
         models.install_file(tmp_path / "nope.argosmodel")
+
+
+# --- make models for an issue in another source language -----------------------------------
+
+BUILD = """
+import json, sys
+from dataclasses import replace
+from pathlib import Path
+from pipeline.config import load_issue
+from pipeline.store import IssuePaths
+from pipeline.translate.engine import EngineSettings
+from pipeline.translate.stage import translate_issue
+from tests.support.translate import source_document
+
+paths = IssuePaths.for_issue(Path(sys.argv[1]))
+config = load_issue(paths.issue_toml)
+source = replace(source_document(), source_lang=config.source_lang)
+results = translate_issue(config, paths, source, list(config.languages),
+                          settings=EngineSettings(beam_size=1))
+print(json.dumps({lang: [r.status, r.message] for lang, r in results.items()}))
+"""
+
+
+def build(env: ArgosEnv, issue: Path) -> dict[str, list[str | None]]:
+    result = env.python(BUILD.replace("sys.argv[1]", repr(str(issue))), timeout=120)
+    assert result.returncode == 0, result.stderr
+    value: dict[str, list[str | None]] = json.loads(result.stdout.splitlines()[-1])
+    return value
+
+
+def make_models(env: ArgosEnv, issue: Path, *variables: str) -> str:
+    """Run what ``make models VARIABLES`` runs for ``issue`` (read with make -n), in ``env``."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    dry = subprocess.run(
+        ["make", "-n", "--no-print-directory", "models", f"ISSUE_DIR={issue}", *variables],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (line,) = [ln for ln in dry.stdout.splitlines() if "newsletter models install" in ln]
+    args = shlex.split(line.split("newsletter", 1)[1])
+    result = env.cli(*args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_make_models_for_a_french_issue_installs_what_the_build_asks_for(
+    tmp_path: Path, argos_env: ArgosEnv, argos_index: IndexServer
+) -> None:
+    argos_index.publish([("fr", "en"), ("en", "es"), ("en", "et"), ("en", "de")])
+    issue = write_issue(tmp_path, "fr", ["fr", "es", "et", "de"])
+    env = served_env(argos_env, argos_index)
+    before = build(env, issue)
+    assert before["es"][0] == "unavailable"
+    assert "no argos model for fr→es; run 'make models LANGS=es'" in str(before["es"][1])
+
+    out = make_models(env, issue, "LANGS=es,et")  # the command the hint names, for two
+    assert installed_folders(env) == [
+        "translate-en_es-1_0",
+        "translate-en_et-1_0",
+        "translate-fr_en-1_0",
+    ]
+    assert "installed translate-fr_en 1.0" in out
+    after = build(env, issue)
+    assert {lang: status for lang, (status, _) in after.items()} == {
+        "fr": "source",
+        "es": "pivot",
+        "et": "pivot",
+        "de": "unavailable",  # not asked for
+    }
+    assert "run 'make models LANGS=de'" in str(after["de"][1])
+
+
+def test_the_engines_hint_for_a_non_english_pair_installs_that_pair(
+    tmp_path: Path, argos_env: ArgosEnv, argos_index: IndexServer
+) -> None:
+    argos_index.publish([("fr", "en")])
+    english_issue = write_issue(tmp_path, "en", ["en", "de"])  # the newest may be English
+    missing = ModelMissingError(missing_model_message("fr", "en")).message
+    assert missing == "no argos model for fr→en; run 'make models LANGS=en FROM=fr'"
+    assert missing_model_message("en", "de") == (
+        "no argos model for en→de; run 'make models LANGS=de'"  # the contract's wording
+    )
+    make_models(served_env(argos_env, argos_index), english_issue, "LANGS=en", "FROM=fr")
+    assert installed_folders(argos_env) == ["translate-fr_en-1_0"]
+
+
+def test_make_models_without_langs_installs_the_whole_issue(
+    tmp_path: Path, argos_env: ArgosEnv, argos_index: IndexServer
+) -> None:
+    argos_index.publish([("en", "de"), ("en", "fr")])
+    issue = write_issue(tmp_path, "en", ["en", "de", "fr"])
+    make_models(served_env(argos_env, argos_index), issue)
+    assert installed_folders(argos_env) == ["translate-en_de-1_0", "translate-en_fr-1_0"]
+
+
+def test_a_language_reached_through_english_needs_no_index(
+    tmp_path: Path, argos_env: ArgosEnv
+) -> None:
+    for src, tgt in (("fr", "en"), ("en", "de")):
+        path = build_package(tmp_path / "files", src, tgt)
+        assert argos_env.cli("models", "install-file", str(path)).returncode == 0
+    issue = write_issue(tmp_path, "fr", ["fr", "de"])
+    result = argos_env.cli("models", "install", "de", "--issue", str(issue))  # offline
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "already installed en→de 1.0",
+        "already installed fr→en 1.0",
+    ]
+    direct = argos_env.cli("models", "install", "es", "--issue", str(issue))
+    assert direct.returncode == 2 and "cannot read the argos package index" in direct.stderr
+
+
+def test_a_bare_issue_flag_means_the_newest_issue_or_english_when_there_is_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = argparse.Namespace(issue=models_cli.NEWEST, langs=["de"], source=None)
+    assert models_cli._targets(args) == ("en", ["de"], False)
+    write_issue(tmp_path, "fr", ["fr", "de", "es"])
+    assert models_cli._targets(args) == ("fr", ["de"], False)
+    whole = argparse.Namespace(issue=models_cli.NEWEST, langs=[], source=None)
+    assert models_cli._targets(whole) == ("fr", ["de", "es"], True)
+
+
+# --- tests/support/serve_index -------------------------------------------------------------
+
+
+def test_serve_index_listens_on_the_port_it_is_given(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = PortIndexServer(tmp_path / "index", port).start()
+    try:
+        assert server.url == f"http://127.0.0.1:{port}/"
+        server.publish(parse_pairs("de,fr-en"))
+        entries = httpx.get(server.url + "index.json").json()
+    finally:
+        server.stop()
+    assert sorted((e["from_code"], e["to_code"]) for e in entries) == [("en", "de"), ("fr", "en")]
+    ephemeral = PortIndexServer(tmp_path / "other", 0)
+    assert ephemeral.url != "http://127.0.0.1:0/"
+    ephemeral._server.server_close()

@@ -187,9 +187,7 @@ def model_files(source_lang: str, target_lang: str) -> ModelFiles:
         p for p in installed_packages() if (p.from_code, p.to_code) == (source_lang, target_lang)
     ]
     if not candidates:
-        raise ModelMissingError(
-            f"no argos model for {source_lang}→{target_lang}; run 'make models LANGS={target_lang}'"
-        )
+        raise ModelMissingError(missing_model_message(source_lang, target_lang))
     package = max(candidates, key=lambda p: _version_key(p.package_version))
     path = Path(package.package_path)
     tokenizer = path / "sentencepiece.model"
@@ -200,6 +198,18 @@ def model_files(source_lang: str, target_lang: str) -> ModelFiles:
             f"{source_lang}→{target_lang} with 'newsletter models install {target_lang}'."
         )
     return ModelFiles(package_id(package), path / "model", tokenizer, package.target_prefix or "")
+
+
+def missing_model_message(source_lang: str, target_lang: str) -> str:
+    """The error for a pair with no installed package, naming a command that installs it.
+
+    ``make models`` installs from the source language of an issue (the one named by ISSUE=,
+    else the newest), so a pair from another language than English names it with FROM=:
+    the newest issue may be an English one."""
+    command = f"make models LANGS={target_lang}"
+    if source_lang != "en":
+        command += f" FROM={source_lang}"
+    return f"no argos model for {source_lang}→{target_lang}; run '{command}'"
 
 
 def _version_key(version: str) -> tuple[int, ...]:

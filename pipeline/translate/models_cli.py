@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, TranslationError
+
+if TYPE_CHECKING:
+    from pipeline.translate.models import IndexPackage, Pair
+
+NEWEST = ""  # --issue without a value: the newest issue under ./issues
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,7 +38,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--issue",
         metavar="ISSUE_DIR",
-        help="every language the issue needs (and its source language)",
+        nargs="?",
+        const=NEWEST,
+        help="the issue's source language, and every language it needs unless LANGs are "
+        "named; without a value, the newest issue under ./issues",
     )
     p.add_argument(
         "--from",
@@ -64,6 +74,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_install(args: argparse.Namespace) -> int:
+    """Install, for each target, the direct package from the source language, else both hops
+    through English; a target already reachable with installed packages needs no index."""
     from pipeline.languages import EU_LANGUAGES
     from pipeline.translate import models
 
@@ -78,12 +90,10 @@ def cmd_install(args: argparse.Namespace) -> int:
         print(f"nothing to install: {source} is the source language")
         return 0
     have = models.installed_versions()
-    if all((source, lang) in have for lang in targets):  # nothing to fetch: works offline
-        for lang in targets:
-            print(f"already installed {source}→{lang} {have[(source, lang)]}")
-        return 0
-    index = models.fetch_index()
-    plan = models.plan_pairs(source, targets, {(p.from_code, p.to_code) for p in index})
+    todo = [lang for lang in targets if (source, lang) not in have]
+    offered, index = set(have), _index_for(source, todo, have)
+    offered |= {(p.from_code, p.to_code) for p in index or ()}
+    plan = models.plan_pairs(source, targets, offered)
     missing = sorted(lang for lang, pairs in plan.items() if not pairs)
     if missing and not whole_issue:
         raise ConfigError(
@@ -97,20 +107,36 @@ def cmd_install(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     wanted = [pair for pairs in plan.values() for pair in pairs if pair not in have]
-    for model_id in models.install_pairs(list(dict.fromkeys(wanted)), index=index):
-        print(f"installed {model_id}")
-    present = sorted({pair for pairs in plan.values() for pair in pairs if pair in have})
-    for pair in present:
+    if wanted:
+        for model_id in models.install_pairs(list(dict.fromkeys(wanted)), index=index):
+            print(f"installed {model_id}")
+    for pair in sorted({pair for pairs in plan.values() for pair in pairs if pair in have}):
         print(f"already installed {pair[0]}→{pair[1]} {have[pair]}")
     return 0
 
 
+def _index_for(source: str, todo: list[str], have: Mapping[Pair, str]) -> list[IndexPackage] | None:
+    """The index, when a target lacks a direct package (None when none does). Offline, targets
+    that installed packages already reach through English need no index."""
+    from pipeline.translate import models
+
+    if not todo:
+        return None
+    try:
+        return models.fetch_index()
+    except TranslationError:
+        if all(models.plan_pairs(source, todo, set(have)).values()):
+            return None
+        raise
+
+
 def _targets(args: argparse.Namespace) -> tuple[str, list[str], bool]:
     """(source language, target languages, whether they are a whole issue's)."""
-    if args.issue:
+    issue = _issue_dir(args)
+    if issue is not None:
         from pipeline.config import load_issue
 
-        config = load_issue(Path(args.issue) / "issue.toml")
+        config = load_issue(issue / "issue.toml")
         source = args.source or config.source_lang
         langs = list(args.langs) or list(config.target_languages)
         return source, [lang for lang in langs if lang != source], not args.langs
@@ -120,6 +146,23 @@ def _targets(args: argparse.Namespace) -> tuple[str, list[str], bool]:
         )
     source = args.source or "en"
     return source, [lang for lang in args.langs if lang != source], False
+
+
+def _issue_dir(args: argparse.Namespace) -> Path | None:
+    """The --issue folder; for a bare --issue the newest issue, or None when there is none
+    and languages are named (``make models LANGS=de`` in a project with no issue yet)."""
+    from pipeline.store import newest_issue
+
+    if args.issue is None:
+        return None
+    if args.issue != NEWEST:
+        return Path(args.issue)
+    try:
+        return newest_issue(Path("issues"))
+    except ConfigError:
+        if args.langs:
+            return None
+        raise
 
 
 def cmd_install_file(args: argparse.Namespace) -> int:

@@ -2,28 +2,58 @@
 
     python -m tests.support.serve_index --langs de,fr [--dir build/tiny-index] [--port 8765]
 
-prints the ``ARGOS_PACKAGE_INDEX`` to export and serves until interrupted. The packages are
-real (SentencePiece + CTranslate2) but their weights are random: the text they produce is
-noise. Use them to exercise download, install and the whole pipeline, not to judge quality.
+prints the ``ARGOS_PACKAGE_INDEX`` to export and serves until interrupted. ``--port 0`` (the
+default) takes a free port; a fixed port keeps the exported URL valid across restarts. Pairs
+may name their source (``--langs fr-en,de``: fr→en and en→de) for a non-English issue. The
+packages are real (SentencePiece + CTranslate2) but their weights are random: the text they
+produce is noise. Use them to exercise download, install and the whole pipeline, not quality.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import threading
 import time
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
-from tests.support.index_server import IndexServer
+from tests.support.index_server import IndexServer, _QuietHandler
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--langs", default="de,fr", help="target languages (from en)")
+class PortIndexServer(IndexServer):
+    """An :class:`IndexServer` on a chosen port of 127.0.0.1 (0: any free port)."""
+
+    def __init__(self, folder: Path, port: int = 0) -> None:
+        super().__init__(folder)
+        if port:  # rebind: IndexServer always takes an ephemeral port
+            self._server.server_close()
+            handler = functools.partial(_QuietHandler, directory=str(folder))
+            self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+            self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+
+def parse_pairs(langs: str) -> list[tuple[str, str]]:
+    """``"de,fr-en"`` → [("en", "de"), ("fr", "en")]: a bare code is a target from English."""
+    pairs = []
+    for item in (part.strip() for part in langs.split(",")):
+        if item:
+            src, _, tgt = item.rpartition("-")
+            pairs.append((src or "en", tgt))
+    return pairs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--langs", default="de,fr", help="targets from en, or SRC-TGT pairs")
     parser.add_argument("--dir", default="build/tiny-index", help="folder to build into")
-    args = parser.parse_args()
-    server = IndexServer(Path(args.dir)).start()
-    pairs = [("en", lang.strip()) for lang in args.langs.split(",") if lang.strip()]
-    server.publish(pairs)
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
+    args = parser.parse_args(argv)
+    try:
+        server = PortIndexServer(Path(args.dir), args.port).start()
+    except OSError as exc:
+        parser.exit(2, f"error: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}\n")
+    server.publish(parse_pairs(args.langs))
     print(f"export ARGOS_PACKAGE_INDEX={server.url}", flush=True)
     try:
         while True:
