@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import polib
@@ -14,19 +13,15 @@ from pipeline.errors import ConfigError
 from pipeline.translate.review import export_po, load_review
 from pipeline.translate.stage import LanguageResult, translate_issue
 from tests.support.fake_engine import FakeEngine, registered
-from tests.support.translate import Project, edit_paragraph, make_project, source_document
+from tests.support.translate import (
+    Project,
+    edit_paragraph,
+    fake,
+    project,
+    source_document,
+)
 
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
-    monkeypatch.setenv("NEWSLETTER_CACHE_DIR", str(tmp_path / "cache"))
-    return make_project(tmp_path)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeEngine]:
-    with registered(FakeEngine()) as engine:
-        yield engine
+__all__ = ["fake", "project"]  # fixtures from tests.support.translate
 
 
 def build(project: Project, langs: list[str], **kwargs: object) -> dict[str, LanguageResult]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -15,21 +13,18 @@ from pipeline.store import read_json
 from pipeline.translate.engine import ENGINES, EngineSettings
 from pipeline.translate.stage import find_route, translate_issue
 from tests.support.fake_engine import ARGOS_LIKE_PAIRS, FakeEngine, registered
-from tests.support.translate import Project, edit_paragraph, make_project, source_document
+from tests.support.translate import (
+    Project,
+    edit_paragraph,
+    fake,
+    project,
+    source_document,
+)
 
 LANGS = ["en", "de", "fr"]
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
-    monkeypatch.setenv("NEWSLETTER_CACHE_DIR", str(tmp_path / "cache"))
-    return make_project(tmp_path)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeEngine]:
-    with registered(FakeEngine()) as engine:
-        yield engine
+__all__ = ["fake", "project"]  # fixtures from tests.support.translate
 
 
 def run(project: Project, langs: list[str], **kwargs: object) -> dict[str, object]:

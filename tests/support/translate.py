@@ -4,12 +4,16 @@ hand-built source Document (so these tests do not depend on the ingest stage).""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+import pytest
 
 from pipeline.config import IssueConfig, load_issue
 from pipeline.document import Block, Document, Speaker
 from pipeline.store import IssuePaths
+from tests.support.fake_engine import FakeEngine, registered
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_ISSUE = REPO / "issues" / "2024-06-belgian-presidency"
@@ -66,3 +70,17 @@ def edit_paragraph(doc: Document, block: int, paragraph: int, text: str) -> Docu
     paragraphs[paragraph] = text
     blocks[block] = replace(blocks[block], paragraphs=tuple(paragraphs))
     return replace(doc, blocks=tuple(blocks))
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """A throw-away project with its own translation memory (import into a test module)."""
+    monkeypatch.setenv("NEWSLETTER_CACHE_DIR", str(tmp_path / "cache"))
+    return make_project(tmp_path)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeEngine]:
+    """The fake engine, registered as "fake" for the test."""
+    with registered(FakeEngine()) as engine:
+        yield engine
