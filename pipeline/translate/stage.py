@@ -150,7 +150,8 @@ def install_models(eng: Engine, source_lang: str, targets: Sequence[str]) -> Non
     try:
         offered = models.index_pairs()
     except TranslationError as exc:
-        _say(f"models: {exc.message}; building the languages whose models are installed")
+        reason = exc.message.rstrip(".")
+        _say(f"models: {reason}. Building the languages whose models are installed.")
         return
     plan = models.plan_pairs(source_lang, missing, offered)
     wanted = [pair for hops in plan.values() for pair in hops]
