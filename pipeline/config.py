@@ -82,12 +82,30 @@ class IssueConfig:
 class _Collector:
     """Reads keys out of a TOML table, remembering every problem instead of stopping."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, text: str = "") -> None:
         self.path = path
+        self.lines = text.splitlines()
         self.problems: list[str] = []
 
     def problem(self, key: str, text: str) -> None:
-        self.problems.append(f"'{key}' {text}")
+        line = self._line_of(key)
+        self.problems.append(f"{'line ' + str(line) + ': ' if line else ''}'{key}' {text}")
+
+    def _line_of(self, key: str) -> int | None:
+        """The line that sets ``key`` (searched after its table's header), if it is there."""
+        parts = re.sub(r"\[\d+\]", "", key).split(".")
+        start = 0
+        for depth in range(len(parts) - 1, 0, -1):
+            header = re.compile(rf"^\s*\[\[?{re.escape('.'.join(parts[:depth]))}\]\]?\s*$")
+            found = next((i for i, ln in enumerate(self.lines) if header.match(ln)), None)
+            if found is not None:
+                start = found
+                break
+        assignment = re.compile(rf"(^|[{{,\s])\"?{re.escape(parts[-1])}\"?\s*=")
+        for number in range(start, len(self.lines)):
+            if assignment.search(self.lines[number]):
+                return number + 1
+        return None
 
     def string(self, table: Mapping[str, Any], key: str, example: str, prefix: str = "") -> str:
         full = prefix + key
@@ -119,7 +137,8 @@ class _Collector:
 def load_issue(path: Path) -> IssueConfig:
     """Read and validate ``issues/<slug>/issue.toml``; one ConfigError lists every problem."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: not found. Create it (see README, 'The issue folder')."
@@ -130,11 +149,11 @@ def load_issue(path: Path) -> IssueConfig:
             f"{path}: not valid TOML: {exc}. Fix the syntax {where} "
             "(an unclosed quote, bracket or table is the usual cause)."
         ) from None
-    return parse_issue(data, path)
+    return parse_issue(data, path, text)
 
 
-def parse_issue(data: Mapping[str, Any], path: Path) -> IssueConfig:
-    c = _Collector(path)
+def parse_issue(data: Mapping[str, Any], path: Path, text: str = "") -> IssueConfig:
+    c = _Collector(path, text)
     title = c.string(data, "title", "Cooperatives and the Belgian Presidency")
     subject = c.string(data, "subject", "Smart on the Belgian Presidency")
     preheader = c.string(data, "preheader", "One line that shows after the subject in the inbox")

@@ -84,6 +84,9 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     ]:
         assert fragment in problems
     assert len(info.value.details) == 14
+    assert "line 5: 'send_at' needs an explicit UTC offset" in problems  # the line, when known
+    assert "line 17: 'links[0].url'" in problems
+    assert "line 21: 'send.sender.email'" in problems
 
 
 def test_toml_syntax_error_names_the_file(tmp_path: Path) -> None:
