@@ -21,7 +21,6 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pipeline import screenshots as shots
-from pipeline.errors import ConfigError
 from pipeline.preview_model import (
     LanguageView,
     PageView,
@@ -29,7 +28,8 @@ from pipeline.preview_model import (
     build_page,
     finding_view,
 )
-from pipeline.store import IssuePaths, read_json, write_atomic
+from pipeline.report import load_report
+from pipeline.store import IssuePaths, write_atomic
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "preview"
 WIDTHS = {"desktop": 600, "mobile": 375}
@@ -54,27 +54,6 @@ def write_preview(paths: IssuePaths, *, screenshots: bool | None = None) -> Path
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return paths.preview_dir / "index.html"
-
-
-def load_report(paths: IssuePaths) -> dict[str, Any]:
-    """report.json, or a ConfigError that says which command writes it."""
-    if not paths.report_json.is_file():
-        raise ConfigError(
-            f"{paths.report_json}: no build report. Run 'newsletter build {paths.issue_dir}' first."
-        )
-    try:
-        report = read_json(paths.report_json)
-    except (OSError, ValueError) as exc:
-        raise ConfigError(
-            f"{paths.report_json}: unreadable ({exc}). "
-            f"Rebuild it with 'newsletter build {paths.issue_dir}'."
-        ) from exc
-    if not isinstance(report, dict) or not isinstance(report.get("languages"), dict):
-        raise ConfigError(
-            f"{paths.report_json}: no 'languages' table. "
-            f"Rebuild it with 'newsletter build {paths.issue_dir}'."
-        )
-    return report
 
 
 def _environment() -> Environment:

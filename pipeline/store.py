@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,3 +121,20 @@ def write_json(path: Path, value: Any) -> None:
 
 def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_json_checked(
+    path: Path, *, kind: str, problem: Callable[[Any], str | None], fix: str
+) -> Any:
+    """JSON that must have a known shape: bad JSON or a wrong shape is a ConfigError with ``fix``.
+
+    ``problem(data)`` names what is wrong with the shape, or returns None.
+    """
+    try:
+        data = read_json(path)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid JSON ({exc}). {fix}") from None
+    wrong = problem(data)
+    if wrong:
+        raise ConfigError(f"{path}: not {kind} ({wrong}). {fix}")
+    return data

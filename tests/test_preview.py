@@ -285,7 +285,7 @@ def test_a_missing_report_is_a_config_error_naming_the_build_command(tmp_path: P
     issue = tmp_path / "issues" / "2024-01-x"
     issue.mkdir(parents=True)
     (issue / "issue.toml").write_text("", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"Run 'newsletter build .*2024-01-x' first"):
+    with pytest.raises(ConfigError, match=r"Build the issue first: newsletter build .*2024-01-x"):
         write_preview(IssuePaths.for_issue(issue))
 
 

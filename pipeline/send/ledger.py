@@ -20,14 +20,12 @@ never written here.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import ConfigError
-from pipeline.store import write_json
+from pipeline.store import read_json_checked, write_json
 
 STATES = ("created", "updated", "tested", "scheduled", "sent")
 FINAL = frozenset({"scheduled", "sent"})
@@ -98,14 +96,9 @@ def read_ledger(path: Path) -> dict[str, Any] | None:
     """The ledger's data (None when there is none yet). A corrupt ledger is a ConfigError."""
     if not path.is_file():
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid JSON ({exc}). {_FIX}") from None
-    problem = _shape_problem(data)
-    if problem:
-        raise ConfigError(f"{path}: not a send ledger ({problem}). {_FIX}")
-    assert isinstance(data, dict)
+    data: dict[str, Any] = read_json_checked(
+        path, kind="a send ledger", problem=_shape_problem, fix=_FIX
+    )
     return data
 
 

@@ -19,9 +19,10 @@ from typing import Any
 
 from pipeline.config import IssueConfig
 from pipeline.errors import ConfigError, SendRefused
+from pipeline.report import load_report
 from pipeline.send.base import BLOCKED, DONE, DRAFT, Campaign, Message
 from pipeline.send.ledger import Ledger
-from pipeline.store import IssuePaths, read_json
+from pipeline.store import IssuePaths
 
 
 @dataclass(frozen=True)
@@ -50,44 +51,6 @@ def placeholder_pattern(placeholder: str) -> re.Pattern[str]:
     """``{{ unsubscribe }}`` also matches ``{{unsubscribe}}``: providers ignore the spaces."""
     inner = placeholder.strip("{} ")
     return re.compile(r"\{\{\s*" + re.escape(inner) + r"\s*\}\}")
-
-
-def load_report(paths: IssuePaths) -> dict[str, Any]:
-    if not paths.report_json.is_file():
-        raise ConfigError(
-            f"{paths.report_json}: not found. Build the issue first: "
-            f"newsletter build {paths.issue_dir} (or make issue ISSUE={paths.slug})."
-        )
-    rebuild = (
-        f"Rebuild the issue: newsletter build {paths.issue_dir} (or make issue ISSUE={paths.slug})."
-    )
-    try:
-        report = read_json(paths.report_json)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{paths.report_json}: not valid JSON ({exc}). {rebuild}") from None
-    problem = _report_problem(report)
-    if problem:
-        raise ConfigError(f"{paths.report_json}: not a build report ({problem}). {rebuild}")
-    assert isinstance(report, dict)
-    return report
-
-
-def _report_problem(report: Any) -> str | None:
-    """What makes ``report`` unusable as a build report, or None."""
-    if not isinstance(report, dict):
-        return f"a JSON {type(report).__name__} instead of an object"
-    languages = report.get("languages") or {}
-    if not isinstance(languages, dict):
-        return '"languages" is not an object'
-    for lang, entry in languages.items():
-        if not isinstance(entry, dict):
-            return f'"languages.{lang}" is not an object'
-        if not isinstance(entry.get("files") or {}, dict):
-            return f'"languages.{lang}.files" is not an object'
-        findings = entry.get("findings") or []
-        if not isinstance(findings, list) or not all(isinstance(f, dict) for f in findings):
-            return f'"languages.{lang}.findings" is not a list of objects'
-    return None
 
 
 def load_messages(
