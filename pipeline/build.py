@@ -16,19 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.config import IssueConfig, load_issue
-from pipeline.document import Document, Finding, finding_to_dict, to_dict
+from pipeline.config import IssueConfig, check_provider, load_issue
+from pipeline.document import Document, to_dict
 from pipeline.errors import CheckError
 from pipeline.ingest import ingest_file
 from pipeline.languages import english_name, native_name
+from pipeline.report import entry_ok, error_findings, merge_stage, stage_finding
 from pipeline.store import IssuePaths, write_json
 from pipeline.translate.engine import EngineSettings
 
 if TYPE_CHECKING:
     from pipeline.render import RenderResult
     from pipeline.translate.stage import LanguageResult
-
-STAGES = ("ingest", "translate", "render", "preview")
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,8 @@ def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
     paths = IssuePaths.for_issue(issue_dir, options.out)
     config = load_issue(paths.issue_toml)
     langs = _languages(config, options.langs)
-    provider = _provider(options.provider or config.send.provider)
+    # Checked before any stage runs: a typo should not cost a translation run.
+    provider = check_provider(options.provider or config.send.provider)
     _say(f"issue {paths.slug}: {len(langs)} languages → {paths.out}")
 
     source = ingest_stage(config, paths)
@@ -88,18 +88,6 @@ def ingest_stage(config: IssueConfig, paths: IssuePaths) -> Document:
     blocks = result.document.blocks
     _say(f"ingest: {len(blocks)} blocks, {len(result.document.speakers)} speakers → document.json")
     return result.document
-
-
-def _provider(name: str) -> str:
-    """Checked before any stage runs: a typo should not cost a translation run."""
-    from pipeline.config import PROVIDER_NAMES
-    from pipeline.errors import ConfigError
-
-    if name not in PROVIDER_NAMES:
-        raise ConfigError(
-            f"--provider: unknown provider '{name}'. Use one of {', '.join(PROVIDER_NAMES)}."
-        )
-    return name
 
 
 def _languages(config: IssueConfig, chosen: list[str] | None) -> list[str]:
@@ -141,7 +129,6 @@ def build_report(
 def _language_entry(result: LanguageResult, render: RenderResult | None) -> dict[str, Any]:
     lang = result.lang
     counts = _segment_counts(result.document)
-    findings: list[Finding] = [*result.findings, *(render.findings if render else ())]
     entry: dict[str, Any] = {
         "name": native_name(lang),
         "english_name": english_name(lang),
@@ -151,23 +138,14 @@ def _language_entry(result: LanguageResult, render: RenderResult | None) -> dict
         "model": result.model,
         "segments": counts,
         "reviewed_share": _reviewed_share(counts, result.status),
-        "findings": [finding_to_dict(f) for f in findings],
+        "findings": [stage_finding(f, "translate") for f in result.findings],
         "timings": dict(result.stats),
-        "ok": result.status != "unavailable" and not any(f.level == "error" for f in findings),
     }
     if render is not None:
-        entry |= {
-            "subject": render.subject,
-            "preheader": render.preheader,
-            "sizes": dict(render.sizes),
-            "transfer_encoding": render.transfer_encoding,
-            "files": {
-                "html": f"{lang}/email.html",
-                "text": f"{lang}/email.txt",
-                "eml": f"{lang}/email.eml",
-                "document": f"{lang}/document.json",
-            },
-        }
+        from pipeline.render import report_fields
+
+        return merge_stage(entry, "render", report_fields(render), render.findings)
+    entry["ok"] = entry_ok(entry)
     return entry
 
 
@@ -196,12 +174,7 @@ def _summarise(report: Mapping[str, Any]) -> None:
 
 
 def _raise_on_errors(report: Mapping[str, Any]) -> None:
-    failures = [
-        f"{lang}: {f['message']}"
-        for lang, entry in report["languages"].items()
-        for f in entry["findings"]
-        if f["level"] == "error"
-    ]
+    failures = error_findings(report)
     if failures:
         raise CheckError(
             f"{len(failures)} QA check(s) failed; see build/{report['issue']}/report.json "

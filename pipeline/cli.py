@@ -1,15 +1,16 @@
 """The ``newsletter`` command: argument parsing and the boundary where errors become exit codes.
 
-Every handler is a small function ``(args) -> int`` that calls library code. A
-:class:`~pipeline.errors.PipelineError` is printed as ``error: <message>`` (plus detail lines)
-and exits with its ``exit_code`` (2 for user mistakes); anything else is a bug and keeps its
-traceback. Heavy modules are imported inside handlers so ``--help`` stays instant.
+``build`` is defined here; every stage registers its own commands from its ``cli`` module
+(:data:`STAGE_COMMANDS`). Every handler is a small function ``(args) -> int`` that calls
+library code. A :class:`~pipeline.errors.PipelineError` is printed as ``error: <message>``
+(plus detail lines) and exits with its ``exit_code`` (2 for user mistakes); anything else is a
+bug and keeps its traceback. Heavy modules are imported inside handlers so ``--help`` stays instant.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,6 +19,16 @@ from pipeline import __version__
 from pipeline.errors import ConfigError, PipelineError
 
 Handler = Callable[[argparse.Namespace], int]
+
+# Each stage registers its own sub-commands (``register(subparsers)`` in its ``cli`` module);
+# ``build``, which runs the stages in order, lives here.
+STAGE_COMMANDS = (
+    "pipeline.ingest.cli",  # ingest
+    "pipeline.translate.cli",  # models, review
+    "pipeline.render.cli",  # render
+    "pipeline.preview.cli",  # preview
+    "pipeline.send.cli",  # send, due
+)
 
 
 def _langs(value: str) -> list[str]:
@@ -38,31 +49,6 @@ def _issue_dir(value: str | None) -> Path:
     if value:
         return Path(value)
     return newest_issue(Path("issues"))
-
-
-def cmd_ingest(args: argparse.Namespace) -> int:
-    from pipeline.document import to_dict
-    from pipeline.ingest import ingest_file
-
-    result = ingest_file(Path(args.file), source_lang=args.lang)
-    for warning in result.warnings:
-        print(f"{args.file}:{warning.line}: warning: {warning.message}", file=sys.stderr)
-    if args.json:
-        json.dump(to_dict(result.document), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-    else:
-        _print_outline(result.document)
-    return 0
-
-
-def _print_outline(doc: object) -> None:
-    from pipeline.document import Document
-
-    assert isinstance(doc, Document)
-    for block in doc.blocks:
-        who = f" [{block.speaker}]" if block.speaker else ""
-        first = block.paragraphs[0]
-        print(f"{block.line:>4}  {block.type:<9}{who} {first[:70]}{'…' if len(first) > 70 else ''}")
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -100,16 +86,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    p = sub.add_parser("ingest", help="parse an interview text into a structured document")
-    p.add_argument("file", help="the interview text (UTF-8; UTF-16 with a BOM is accepted)")
-    p.add_argument("--json", action="store_true", help="print the document as JSON on stdout")
-    p.add_argument(
-        "--lang",
-        default=None,
-        help="source language code (default: source_lang of a sibling issue.toml, else en)",
-    )
-    p.set_defaults(handler=cmd_ingest)
 
     p = sub.add_parser(
         "build",
@@ -153,15 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     tuning.add_argument("--parallel", type=_positive, help="languages translated at once (2)")
     p.set_defaults(handler=cmd_build)
 
-    _add_extension_commands(sub)
+    for name in STAGE_COMMANDS:
+        importlib.import_module(name).register(sub)
     return parser
-
-
-def _add_extension_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Commands whose parsers live beside their stage (models, review, preview, send, due)."""
-    from pipeline.commands import register_all
-
-    register_all(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

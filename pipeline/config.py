@@ -17,8 +17,22 @@ from typing import Any
 from pipeline.errors import ConfigError
 from pipeline.languages import EU_LANGUAGES
 
-PROVIDER_NAMES = ("brevo", "listmonk", "mailchimp", "outbox")
+# The providers that render *and* send. Mailchimp's merge tags are known, but until a Mailchimp
+# client exists it is refused everywhere, with one message, rather than rendered and then
+# refused by send.
+PROVIDER_NAMES = ("brevo", "listmonk", "outbox")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def unsupported_provider(name: object) -> str:
+    return f"{name!r} is not supported; use one of {', '.join(PROVIDER_NAMES)}."
+
+
+def check_provider(name: str, where: str = "--provider") -> str:
+    """``name`` if the pipeline can render and send with it, else a ConfigError."""
+    if name not in PROVIDER_NAMES:
+        raise ConfigError(f"{where}: provider {unsupported_provider(name)}")
+    return name
 
 
 @dataclass(frozen=True)
@@ -298,7 +312,7 @@ def _send(c: _Collector, table: Any) -> SendConfig:
         return SendConfig("brevo", Sender("", ""), None, {})
     provider = table.get("provider", "brevo")
     if provider not in PROVIDER_NAMES:
-        c.problem("send.provider", f'"{provider}" is not one of {", ".join(PROVIDER_NAMES)}')
+        c.problem("send.provider", unsupported_provider(provider))
     sender_table = table.get("sender")
     if not isinstance(sender_table, dict):
         c.problem(

@@ -1,15 +1,51 @@
-"""Reading ``build/<slug>/report.json``, the build report that preview and send both start from.
+"""``build/<slug>/report.json``, the build report that preview and send both start from.
 
-``pipeline.build.build_report`` writes it; :func:`load_report` is the one reader, so a missing
-or damaged report gives the same clear error (naming the command that rebuilds it) everywhere.
+``pipeline.build.build_report`` writes it (``newsletter render`` refreshes the render part of
+an entry); :func:`load_report` is the one reader, so a missing or damaged report gives the
+same clear error (naming the command that rebuilds it) everywhere. Each finding records the
+stage that made it, so a stage run again replaces its own findings and keeps the others'.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pipeline.document import Finding, finding_to_dict
 from pipeline.errors import ConfigError
 from pipeline.store import IssuePaths, read_json_checked
+
+
+def stage_finding(finding: Finding, stage: str) -> dict[str, Any]:
+    """A finding as report.json holds it: its fields and the stage that found it."""
+    return finding_to_dict(finding) | {"stage": stage}
+
+
+def merge_stage(
+    entry: Mapping[str, Any], stage: str, fields: Mapping[str, Any], findings: Iterable[Finding]
+) -> dict[str, Any]:
+    """A language entry with one stage's fields and findings replaced, the others' kept."""
+    kept = [f for f in entry.get("findings", []) if f.get("stage") != stage]
+    merged = dict(entry) | dict(fields)
+    merged["findings"] = [*kept, *(stage_finding(f, stage) for f in findings)]
+    merged["ok"] = entry_ok(merged)
+    return merged
+
+
+def entry_ok(entry: Mapping[str, Any]) -> bool:
+    """A language may be sent: it has a translation and no finding of level error."""
+    errors = any(f.get("level") == "error" for f in entry.get("findings", []))
+    return entry.get("status") != "unavailable" and not errors
+
+
+def error_findings(report: Mapping[str, Any]) -> list[str]:
+    """``lang: message`` for every finding of level error, in report order."""
+    return [
+        f"{lang}: {f['message']}"
+        for lang, entry in report["languages"].items()
+        for f in entry["findings"]
+        if f["level"] == "error"
+    ]
 
 
 def load_report(paths: IssuePaths) -> dict[str, Any]:

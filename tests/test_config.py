@@ -77,7 +77,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
         "'require_review' must be true or false",
         "'organisation.website' must be an absolute https:// URL",
         "'links[0].url' must be an absolute https:// URL",
-        "'send.provider' \"postfix\" is not one of brevo, listmonk, mailchimp, outbox",
+        "'send.provider' 'postfix' is not supported; use one of brevo, listmonk, outbox.",
         "'send.sender.email' \"not-an-address\" is not an e-mail address",
         "'send.brevo.lists.default' must be a list of positive list ids",
         "'send.brevo.lists.xx' \"xx\" is not an EU language code",
@@ -126,15 +126,21 @@ def test_build_until_ingest_writes_the_document_beside_issues(tmp_path: Path) ->
     assert '"type": "closing"' in document.read_text(encoding="utf-8")
 
 
-def test_unknown_provider_is_refused_before_any_stage(tmp_path: Path) -> None:
+@pytest.mark.parametrize("provider", ["sendgrid", "mailchimp"])
+def test_unsupported_provider_is_refused_before_any_stage(tmp_path: Path, provider: str) -> None:
+    """Mailchimp has placeholders but no client: build refuses it as send does."""
     issue = tmp_path / "issues" / "2024-06-belgian-presidency"
     shutil.copytree(ISSUE, issue)
     proc = subprocess.run(
-        [sys.executable, "-m", "pipeline", "build", str(issue), "--provider", "sendgrid"],
+        [sys.executable, "-m", "pipeline", "build", str(issue), "--provider", provider],
         capture_output=True,
         text=True,
         cwd=tmp_path,
     )
     assert proc.returncode == 2
-    assert proc.stderr.startswith("error: --provider: unknown provider 'sendgrid'. Use one of")
+    assert proc.stderr == (
+        f"error: --provider: provider '{provider}' is not supported; "
+        "use one of brevo, listmonk, outbox.\n"
+    )
+    assert not (tmp_path / "build").exists()
     assert not (tmp_path / "build").exists()

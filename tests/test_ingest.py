@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from pipeline.document import to_dict
 from pipeline.errors import SourceError
-from pipeline.ingest import IngestResult, ingest_file, ingest_text
-from pipeline.source import normalise
+from pipeline.ingest.reader import IngestResult, ingest_file, ingest_text
+from pipeline.ingest.source import normalise
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "ingest"
@@ -404,7 +404,7 @@ def test_property_nothing_lost_and_only_source_errors(raw: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=200))
 def test_property_any_bytes_give_a_document_or_a_source_error(raw: bytes) -> None:
-    from pipeline.source import decode
+    from pipeline.ingest.source import decode
 
     with contextlib.suppress(SourceError):
         ingest_text(normalise(decode(raw, Path("x.txt"))))

@@ -18,7 +18,8 @@ import httpx
 import pytest
 
 from pipeline.errors import ConfigError, ModelMissingError, TranslationError
-from pipeline.translate import models, models_cli
+from pipeline.translate import cli as models_cli
+from pipeline.translate import models
 from pipeline.translate.argos import missing_model_message
 from tests.support.argos_env import ArgosEnv, argos_env, argos_index, served_env
 from tests.support.index_server import IndexServer, index_entry

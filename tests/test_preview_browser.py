@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from pipeline.preview import write_preview
-from pipeline.screenshots import find_chromium
+from pipeline.preview.screenshots import find_chromium
 from pipeline.store import IssuePaths, read_json
 from tests.support.preview_cdp import Browser, Page
 from tests.support.preview_fixtures import make_build

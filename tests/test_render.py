@@ -10,7 +10,7 @@ import pytest
 from pipeline.config import parse_issue
 from pipeline.document import Origin
 from pipeline.errors import ConfigError, RenderError
-from pipeline.render import PLACEHOLDERS, compile_mjml, render_email, render_issue
+from pipeline.render.stage import PLACEHOLDERS, compile_mjml, render_email, render_issue
 from pipeline.store import IssuePaths
 from tests.support import render as fx
 
@@ -57,7 +57,7 @@ def test_unknown_provider_is_a_render_error() -> None:
         render_email(fx.config(), fx.english(), provider="sendgrid")
 
 
-@pytest.mark.parametrize("provider", ["brevo", "listmonk", "mailchimp", "outbox"])
+@pytest.mark.parametrize("provider", ["brevo", "listmonk", "outbox"])
 @pytest.mark.parametrize("make", [fx.english, fx.german], ids=["source", "translation"])
 def test_hostile_text_renders_as_text(provider: str, make: object) -> None:
     doc = fx.with_text(make(), 3, HOSTILE)  # type: ignore[operator]
@@ -257,8 +257,8 @@ def test_hostile_link_labels_and_pull_quote_are_escaped() -> None:
 
 
 def test_a_template_error_names_the_language_and_the_template_line() -> None:
-    from pipeline.catalogs import translations_for
-    from pipeline.render import render_template
+    from pipeline.render.catalogs import translations_for
+    from pipeline.render.stage import render_template
 
     with pytest.raises(
         RenderError, match=r"^ga: templates/email\.mjml\.j2:\d+: 'lang' is undefined"

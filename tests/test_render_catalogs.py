@@ -8,9 +8,9 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from pipeline.catalogs import LOCALE_DIR, CatalogTranslations, load_catalog, translations_for
 from pipeline.languages import EU_LANGUAGES
 from pipeline.render import render_email
+from pipeline.render.catalogs import LOCALE_DIR, CatalogTranslations, load_catalog, translations_for
 from tests.support import render as fx
 
 POT = LOCALE_DIR / "messages.pot"
@@ -85,7 +85,7 @@ def test_a_missing_entry_falls_back_to_english_and_is_reported() -> None:
 
 
 def test_missing_entries_become_render_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
-    import pipeline.render as render
+    import pipeline.render.stage as render
 
     def sparse(lang: str) -> CatalogTranslations:
         return CatalogTranslations(lang, Catalog(locale="de"))

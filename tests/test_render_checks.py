@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.checks import GMAIL_CLIP_BYTES, check_email, raise_on_errors
 from pipeline.document import Block, Finding
 from pipeline.errors import CheckError
 from pipeline.render import RenderResult, render_email
+from pipeline.render.qa import GMAIL_CLIP_BYTES, check_email, raise_on_errors
 from tests.support import render as fx
 
 BREVO = ("{{ unsubscribe }}", "{{ mirror }}")

@@ -6,8 +6,8 @@ import re
 from email import policy
 from email.parser import BytesParser
 
-from pipeline.mime import MAX_LINE_BYTES, longest_line, transfer_encoding, wrap_html
 from pipeline.render import render_email
+from pipeline.render.mime import MAX_LINE_BYTES, longest_line, transfer_encoding, wrap_html
 from tests.support import render as fx
 
 

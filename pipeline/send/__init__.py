@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from pipeline.config import IssueConfig
+from pipeline.config import IssueConfig, check_provider
 from pipeline.errors import ConfigError
 from pipeline.send.base import Clock, Provider
 from pipeline.send.http import ApiClient, Log, Throttle
@@ -123,11 +123,7 @@ PROVIDERS: dict[str, ProviderSpec] = {
 
 
 def provider_spec(name: str) -> ProviderSpec:
-    if name not in PROVIDERS:
-        raise ConfigError(
-            f"send: provider '{name}' is not supported; use one of {', '.join(PROVIDERS)}."
-        )
-    return PROVIDERS[name]
+    return PROVIDERS[check_provider(name, "send")]
 
 
 __all__ = ["PROVIDERS", "ProviderContext", "ProviderSpec", "provider_spec"]

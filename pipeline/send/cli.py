@@ -1,4 +1,4 @@
-"""The ``newsletter send`` and ``newsletter due`` subcommands (registered via pipeline.commands)."""
+"""The send stage's commands: ``newsletter send`` and ``newsletter due``."""
 
 from __future__ import annotations
 

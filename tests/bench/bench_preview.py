@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipeline.languages import EU_LANGUAGES, english_name, native_name
 from pipeline.preview import write_preview
-from pipeline.screenshots import find_chromium
+from pipeline.preview.screenshots import find_chromium
 from pipeline.store import IssuePaths, read_json, write_json
 from tests.bench import BenchSection
 from tests.support.preview_fixtures import make_build

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.screenshots import HEADLESS_FLAGS
+from pipeline.preview.screenshots import HEADLESS_FLAGS
 
 FLAGS = (
     *HEADLESS_FLAGS,

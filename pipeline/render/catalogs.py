@@ -19,8 +19,9 @@ from babel.messages.pofile import read_po
 
 from pipeline.errors import RenderError
 from pipeline.languages import babel_locale
+from pipeline.resources import templates_dir
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "templates" / "locale"
+LOCALE_DIR = templates_dir() / "locale"
 _ENGLISH_PLURAL = "(n != 1)"
 
 

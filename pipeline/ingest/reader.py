@@ -1,7 +1,7 @@
 """Interview text → :class:`~pipeline.document.Document`, without losing a word.
 
 The parser works on paragraphs (runs of non-blank lines) of the normalised text; what a
-label, note, intro, credit or thanks line looks like is in :mod:`pipeline.labels`.
+label, note, intro, credit or thanks line looks like is in :mod:`pipeline.ingest.labels`.
 
 1. **Labels.** A line that starts with a speaker label starts a new paragraph even without a
    blank line before it; a label alone on its line labels the paragraph after it. To tell
@@ -35,7 +35,7 @@ from pathlib import Path
 
 from pipeline.document import Block, BlockType, Document, Speaker
 from pipeline.errors import SourceError
-from pipeline.labels import (
+from pipeline.ingest.labels import (
     ANSWER_LABELS,
     CREDIT,
     DECLARATION,
@@ -54,8 +54,8 @@ from pipeline.labels import (
     strip_title,
     trailing_name,
 )
-from pipeline.lint import LintWarning, lint_paragraphs
-from pipeline.source import read_source
+from pipeline.ingest.lint import LintWarning, lint_paragraphs
+from pipeline.ingest.source import read_source
 
 __all__ = ["IngestResult", "LintWarning", "ingest_file", "ingest_text"]
 _QA_LABELS = QUESTION_LABELS | ANSWER_LABELS

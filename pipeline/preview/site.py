@@ -5,7 +5,7 @@ It reads only what the earlier stages left on disk (report.json, ``<lang>/docume
 Jinja2, autoescape on: source or machine text containing HTML shows as text. Everything is
 self-contained (inline CSS, no script, relative links) so the site works from ``file://``.
 The folder is written into a temporary sibling and swapped in, so a reader never sees half a
-site. The page models (rows, segments, findings) live in :mod:`pipeline.preview_model`.
+site. The page models (rows, segments, findings) live in :mod:`pipeline.preview.model`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from pipeline import screenshots as shots
-from pipeline.preview_model import (
+from pipeline.preview import screenshots as shots
+from pipeline.preview.model import (
     LanguageView,
     PageView,
     build_language_views,
@@ -29,9 +29,10 @@ from pipeline.preview_model import (
     finding_view,
 )
 from pipeline.report import load_report
+from pipeline.resources import templates_dir
 from pipeline.store import IssuePaths, write_atomic
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "preview"
+TEMPLATES = templates_dir() / "preview"
 WIDTHS = {"desktop": 600, "mobile": 375}
 
 

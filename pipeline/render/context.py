@@ -50,7 +50,6 @@ class Placeholders:
 PLACEHOLDERS: dict[str, Placeholders] = {
     "brevo": Placeholders("{{ unsubscribe }}", "{{ mirror }}"),
     "listmonk": Placeholders("{{ UnsubscribeURL }}", "{{ MessageURL }}"),
-    "mailchimp": Placeholders("*|UNSUB|*", "*|ARCHIVE|*"),
 }
 
 

@@ -4,8 +4,8 @@ Jinja2 (autoescape on, StrictUndefined, ``jinja2.ext.i18n`` over the catalogs in
 ``templates/locale``) writes MJML, mjml-python compiles it to HTML; the plain-text part comes
 from its own template. :func:`render_email` is the pure core (values in, a
 :class:`RenderResult` out); :func:`render_issue` is the stage shell that writes the files.
-The template context is built by :mod:`pipeline.email_context`, the MIME message by
-:mod:`pipeline.mime`, the QA findings by :mod:`pipeline.checks`.
+The template context is built by :mod:`pipeline.render.context`, the MIME message by
+:mod:`pipeline.render.mime`, the QA findings by :mod:`pipeline.render.qa`.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from typing import Any
 import jinja2
 import mjml
 
-from pipeline.catalogs import CatalogTranslations, translations_for
-from pipeline.checks import check_email
 from pipeline.config import IssueConfig
-from pipeline.document import Document, Finding
-from pipeline.email_context import (
+from pipeline.document import Document, Finding, from_dict
+from pipeline.errors import RenderError
+from pipeline.render.catalogs import CatalogTranslations, translations_for
+from pipeline.render.context import (
     PLACEHOLDERS,
     Notes,
     Placeholders,
@@ -34,9 +34,11 @@ from pipeline.email_context import (
     placeholders_for,
     plain_text,
 )
-from pipeline.errors import RenderError
-from pipeline.mime import build_message, wrap_html
-from pipeline.store import IssuePaths, write_atomic
+from pipeline.render.mime import build_message, wrap_html
+from pipeline.render.qa import check_email
+from pipeline.report import merge_stage
+from pipeline.resources import templates_dir
+from pipeline.store import IssuePaths, read_json, write_atomic
 
 __all__ = [
     "PLACEHOLDERS",
@@ -48,7 +50,7 @@ __all__ = [
     "render_issue",
 ]
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATE_DIR = templates_dir()
 HTML_TEMPLATE = "email.mjml.j2"
 TEXT_TEMPLATE = "email.txt.j2"
 
@@ -190,6 +192,23 @@ def _missing_strings(translations: CatalogTranslations) -> list[Finding]:
 # ---------------------------------------------------------------- the stage shell
 
 
+def report_fields(result: RenderResult) -> dict[str, Any]:
+    """The render stage's part of a language's entry in report.json (its findings aside)."""
+    lang = result.lang
+    return {
+        "subject": result.subject,
+        "preheader": result.preheader,
+        "sizes": dict(result.sizes),
+        "transfer_encoding": result.transfer_encoding,
+        "files": {
+            "html": f"{lang}/email.html",
+            "text": f"{lang}/email.txt",
+            "eml": f"{lang}/email.eml",
+            "document": f"{lang}/document.json",
+        },
+    }
+
+
 def render_issue(
     config: IssueConfig, paths: IssuePaths, documents: Mapping[str, Document], *, provider: str
 ) -> dict[str, RenderResult]:
@@ -208,3 +227,35 @@ def render_issue(
         write_atomic(paths.email_eml(lang), result.eml)
         results[lang] = result
     return results
+
+
+def rerender_issue(
+    config: IssueConfig, paths: IssuePaths, report: Mapping[str, Any], *, provider: str
+) -> dict[str, Any]:
+    """Render again every language of an earlier build from its translated document.json
+    (after a template edit, say) and return the report with their render parts replaced."""
+    languages = dict(report["languages"])
+    documents = {
+        lang: document
+        for lang in languages
+        if (document := _built_document(paths, lang)) is not None
+    }
+    results = render_issue(config, paths, documents, provider=provider)
+    for lang, result in results.items():
+        languages[lang] = merge_stage(
+            languages[lang], "render", report_fields(result), result.findings
+        )
+    return dict(report) | {"provider": provider, "languages": languages}
+
+
+def _built_document(paths: IssuePaths, lang: str) -> Document | None:
+    path = paths.lang_document_json(lang)
+    if not path.is_file():
+        return None  # a language the build could not translate
+    try:
+        return from_dict(read_json(path))
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise RenderError(
+            f"{path}: not a translated document ({type(exc).__name__}: {exc}). "
+            f"Build the issue again: newsletter build {paths.issue_dir}."
+        ) from None
