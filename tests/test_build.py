@@ -91,3 +91,27 @@ def test_outbox_build_then_send_writes_one_message_per_language(project: Path) -
     result = send_issue(project, SendOptions(provider="outbox", now=True), log=lambda _: None)
     assert sorted(result.done) == ["de", "en", "fr"]
     assert len(list((paths.out / "outbox").glob("*.eml"))) == 3
+
+
+def test_render_command_renders_again_from_the_build_alone(project: Path) -> None:
+    """``newsletter render`` re-renders for another provider without translating, keeps the
+    translate stage's findings, replaces its own and rewrites the preview."""
+    from pipeline.cli import main
+
+    with registered(FakeEngine()):
+        paths = run_issue(project, BuildOptions(engine="fake", langs=["de"], screenshots=False))
+    before = json.loads(paths.report_json.read_text(encoding="utf-8"))
+    translate_findings = [
+        f for f in before["languages"]["de"]["findings"] if f["stage"] == "translate"
+    ]
+    (paths.preview_dir / "index.html").unlink()
+    with registered(FakeEngine()) as engine:
+        code = main(["render", str(project), "--provider", "listmonk", "--no-screenshots"])
+    assert code == 0 and engine.calls == []
+    after = json.loads(paths.report_json.read_text(encoding="utf-8"))
+    assert after["provider"] == "listmonk"
+    assert "{{ UnsubscribeURL }}" in paths.email_html("de").read_text(encoding="utf-8")
+    entry = after["languages"]["de"]
+    assert [f for f in entry["findings"] if f["stage"] == "translate"] == translate_findings
+    assert entry["ok"] is True and set(after["languages"]) == {"en", "de"}
+    assert (paths.preview_dir / "index.html").is_file()

@@ -1,6 +1,6 @@
 """The review site in a real headless Chromium: links resolve, pages are clean, e-mails pass axe.
 
-Chromium is driven over the DevTools pipe by ``tests/support/preview_cdp.py`` (no extra
+Chromium is driven over the DevTools pipe by ``pipeline/browser.py`` (no extra
 package). axe-core comes from npm (``axe-core@4``), installed by ``make`` into
 ``.cache/axe/node_modules/axe-core/axe.min.js`` or named by ``$AXE_CORE_JS``. Without
 Chromium or axe-core the tests skip with the reason; with ``CI`` set they fail instead,
@@ -17,10 +17,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from pipeline.browser import Browser, Page, find_chromium
 from pipeline.preview import write_preview
-from pipeline.preview.screenshots import find_chromium
 from pipeline.store import IssuePaths, read_json
-from tests.support.preview_cdp import Browser, Page
 from tests.support.preview_fixtures import make_build
 
 pytestmark = pytest.mark.browser

@@ -8,18 +8,17 @@ on DNS or reach the network. No Chromium is not an error: callers show
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
+from pipeline.browser import HEADLESS_FLAGS
+
 # A viewport tall enough for the top of an issue and its first answers; the thumbnails show
 # the top, the full-size PNG as much as a reviewer scrolls through at once.
 HEIGHTS = {600: 2400, 375: 2400}
@@ -43,47 +42,6 @@ class ShotResult:
 
 
 Progress = Callable[[int, int, ShotResult], None]
-
-
-def find_chromium(env: Mapping[str, str] | None = None) -> str | None:
-    """``$CHROMIUM`` when set (a path or a command name), else the first browser on PATH."""
-    env = os.environ if env is None else env
-    search = env.get("PATH", os.defpath)
-    explicit = env.get("CHROMIUM")
-    if explicit:
-        return shutil.which(explicit, path=search)
-    for name in CANDIDATES:
-        found = shutil.which(name, path=search)
-        if found:
-            return found
-    return None
-
-
-def missing_chromium_note(env: Mapping[str, str] | None = None) -> str:
-    env = os.environ if env is None else env
-    where = (
-        f"CHROMIUM={env['CHROMIUM']} is not an executable"
-        if env.get("CHROMIUM")
-        else (f"none of {', '.join(CANDIDATES)} is on PATH")
-    )
-    return (
-        f"Screenshots were not taken: no Chromium found ({where}). Install it "
-        "(apt-get install chromium) or set CHROMIUM=/path/to/chrome, then run "
-        "'newsletter preview ISSUE_DIR --screenshots'."
-    )
-
-
-# Offline and quiet: no DNS waits for remote images, no background connections (refused here).
-HEADLESS_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--hide-scrollbars",
-    "--host-resolver-rules=MAP * ~NOTFOUND",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-)
 
 
 def chromium_command(chromium: str, job: ShotJob, profile: Path) -> list[str]:

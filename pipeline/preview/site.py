@@ -20,6 +20,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from pipeline.browser import find_chromium, missing_chromium_note
 from pipeline.preview import screenshots as shots
 from pipeline.preview.model import (
     LanguageView,
@@ -130,9 +131,9 @@ def _screenshots(
     if wanted is False:
         kept = _keep_fresh_shots(paths.preview_dir / "shots", folder, emails)
         return None if kept else "Screenshots were not taken (--no-screenshots)."
-    chromium = shots.find_chromium()
+    chromium = find_chromium()
     if chromium is None:
-        note = shots.missing_chromium_note()
+        note = missing_chromium_note()
         if wanted:
             print(f"warning: {note}", file=sys.stderr, flush=True)
         return note

@@ -11,9 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from pipeline.browser import find_chromium
 from pipeline.languages import EU_LANGUAGES, english_name, native_name
 from pipeline.preview import write_preview
-from pipeline.preview.screenshots import find_chromium
 from pipeline.store import IssuePaths, read_json, write_json
 from tests.bench import BenchSection
 from tests.support.preview_fixtures import make_build

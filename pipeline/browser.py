@@ -1,10 +1,12 @@
-"""A tiny Chrome DevTools Protocol client over ``--remote-debugging-pipe``, for browser tests.
+"""Headless Chromium (the Debian package): finding it, its flags, and a tiny DevTools client.
 
-Why this and not Playwright or Selenium: the DevTools pipe needs no port, no websocket library
-and no driver binary. Chromium reads JSON messages ending in a NUL byte on fd 3 and writes its
-replies and events on fd 4; about 150 lines of stdlib cover what the tests need (open a page,
-wait for load, collect console errors, evaluate a script). Playwright would add its driver
-(~100 MB with its bundled Node.js) to a dev environment meant to stay under 400 MB.
+:func:`find_chromium` looks for the browser (``$CHROMIUM`` or the PATH); without one, callers
+show :func:`missing_chromium_note` instead of failing. :class:`Browser` speaks the Chrome
+DevTools Protocol over ``--remote-debugging-pipe``: no port, no websocket library and no driver
+binary. Chromium reads JSON messages ending in a NUL byte on fd 3 and writes its replies and
+events on fd 4; about 150 lines of stdlib cover what the pipeline and its tests need (open a
+page, wait for load, collect console errors, evaluate a script).
+Playwright would add its driver (~100 MB with its bundled Node.js).
 """
 
 from __future__ import annotations
@@ -14,13 +16,57 @@ import fcntl
 import json
 import os
 import select
+import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pipeline.preview.screenshots import HEADLESS_FLAGS
+CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
+
+
+def find_chromium(env: Mapping[str, str] | None = None) -> str | None:
+    """``$CHROMIUM`` when set (a path or a command name), else the first browser on PATH."""
+    env = os.environ if env is None else env
+    search = env.get("PATH", os.defpath)
+    explicit = env.get("CHROMIUM")
+    if explicit:
+        return shutil.which(explicit, path=search)
+    for name in CANDIDATES:
+        found = shutil.which(name, path=search)
+        if found:
+            return found
+    return None
+
+
+def missing_chromium_note(env: Mapping[str, str] | None = None) -> str:
+    env = os.environ if env is None else env
+    where = (
+        f"CHROMIUM={env['CHROMIUM']} is not an executable"
+        if env.get("CHROMIUM")
+        else (f"none of {', '.join(CANDIDATES)} is on PATH")
+    )
+    return (
+        f"Screenshots were not taken: no Chromium found ({where}). Install it "
+        "(apt-get install chromium) or set CHROMIUM=/path/to/chrome, then run "
+        "'newsletter preview ISSUE_DIR --screenshots'."
+    )
+
+
+# Offline and quiet: no DNS waits for remote images, no background connections (refused here).
+HEADLESS_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--hide-scrollbars",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+)
+
 
 FLAGS = (
     *HEADLESS_FLAGS,
