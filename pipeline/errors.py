@@ -10,11 +10,18 @@ Anything that is not a :class:`PipelineError` is a bug and keeps its traceback.
      ├ RenderError                template or MJML failure                          exit 1
      ├ CheckError                 a rendered email fails a QA check                 exit 2
      ├ SendRefused                send refuses a language (checks, review, ...)     exit 2
-     └ ProviderError              the mailing API failed                            exit 1
-        ├ TransientProviderError  429, 5xx, timeouts: safe to retry (after a look-up)
-        └ RejectedProviderError   other 4xx: retrying will not help
+     └ RemoteError                a remote service failed (mailing provider,        exit 1
+        │                         LibreTranslate, package index); see pipeline.http
+        ├ TransientError          5xx, timeouts, dropped connections: an idempotent
+        │  │                      request may be repeated (after a look-up otherwise)
+        │  └ RateLimited          429: refused before processing, always repeatable
+        ├ Rejected                other 4xx: the request is wrong, retrying will    exit 2
+        │                         not help (``status``: 404 means "no such thing")
+        └ UnexpectedAnswer        a 2xx answer the code cannot read (not JSON, a    exit 2
+                                  wrong shape): the remote state is unknown, stop
 
-``exit_code`` on the class is what the command line exits with.
+``exit_code`` on the class is what the command line exits with. The HTTP boundary
+(:mod:`pipeline.http`) is the one place that maps HTTP failures into this tree.
 """
 
 from __future__ import annotations
@@ -69,12 +76,12 @@ class SendRefused(PipelineError):
     exit_code = 2
 
 
-class ProviderError(PipelineError):
-    """The mailing provider's API failed."""
+class RemoteError(PipelineError):
+    """A remote service (mailing provider, LibreTranslate, package index) failed."""
 
 
-class TransientProviderError(ProviderError):
-    """429, 5xx, timeouts and dropped connections: retry, after reconciling state."""
+class TransientError(RemoteError):
+    """5xx, timeouts and dropped connections: repeat an idempotent request; reconcile others."""
 
     def __init__(
         self, message: str, *, retry_after: float | None = None, details: list[str] | None = None
@@ -83,7 +90,23 @@ class TransientProviderError(ProviderError):
         self.retry_after = retry_after
 
 
-class RejectedProviderError(ProviderError):
-    """A 4xx other than 429: the request is wrong and retrying will not help."""
+class RateLimited(TransientError):
+    """HTTP 429: the service refused the request before processing it."""
+
+
+class Rejected(RemoteError):
+    """A 4xx other than 429: the request is wrong and repeating it will not help."""
+
+    exit_code = 2
+
+    def __init__(
+        self, message: str, *, status: int | None = None, details: list[str] | None = None
+    ) -> None:
+        super().__init__(message, details=details)
+        self.status = status
+
+
+class UnexpectedAnswer(RemoteError):
+    """A successful answer that is not what the API promises: the remote state is unknown."""
 
     exit_code = 2

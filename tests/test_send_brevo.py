@@ -13,9 +13,9 @@ import pytest
 
 from pipeline.errors import (
     ConfigError,
-    RejectedProviderError,
+    Rejected,
     SendRefused,
-    TransientProviderError,
+    TransientError,
 )
 from pipeline.send.plan import SendOptions
 from pipeline.send.run import SendResult, send_issue
@@ -164,7 +164,7 @@ def test_faults_never_duplicate_a_campaign_or_a_send(
         try:
             result = run(issue, fake, test_to=("reviewer@example.org",))
             break
-        except TransientProviderError:
+        except TransientError:
             continue
     assert result.done == list(LANGS)
     assert fault.seen > fault.skip  # the fault fired
@@ -262,7 +262,7 @@ def test_secret_never_appears_in_messages_or_files(
     client = httpx.Client(transport=httpx.MockTransport(echoing))
     logs: list[str] = []
     options = SendOptions("brevo", test_to=("x@example.org",))
-    with pytest.raises(RejectedProviderError) as info:
+    with pytest.raises(Rejected) as info:
         send_issue(issue, options, env=ENV, client=client, clock=FakeClock(), log=logs.append)
     assert info.value.message.startswith("en: brevo: POST /emailCampaigns/1/sendTest → HTTP 400")
     assert "bad ***" in info.value.message

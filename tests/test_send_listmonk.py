@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pipeline.errors import RejectedProviderError, TransientProviderError
+from pipeline.errors import Rejected, TransientError
 from pipeline.send.listmonk import TEMPLATE_BODY, TEMPLATE_NAME
 from pipeline.send.plan import SendOptions
 from pipeline.send.run import SendResult, send_issue
@@ -104,7 +104,7 @@ def test_stray_braces_are_rejected_naming_the_language(tmp_path: Path, fake: Fak
     issue = make_send_build(
         tmp_path, provider="listmonk", langs=LANGS, html_overrides={"de": broken}
     )
-    with pytest.raises(RejectedProviderError) as info:
+    with pytest.raises(Rejected) as info:
         run(issue, fake)
     message = info.value.message
     assert message.startswith("de: listmonk: POST /campaigns → HTTP 400")
@@ -115,7 +115,7 @@ def test_stray_braces_are_rejected_naming_the_language(tmp_path: Path, fake: Fak
 
 def test_wrong_token_is_rejected_without_leaking_it(issue: Path, fake: FakeListmonk) -> None:
     env = {**ENV, "LISTMONK_TOKEN": "WRONG-TOKEN-123"}
-    with pytest.raises(RejectedProviderError) as info:
+    with pytest.raises(Rejected) as info:
         run(issue, fake, env=env)
     assert "HTTP 403" in info.value.message and "check the API key or token" in info.value.message
     assert "WRONG-TOKEN-123" not in info.value.message
@@ -143,7 +143,7 @@ def test_faults_never_duplicate_a_campaign_or_a_send(
         try:
             result = run(issue, fake)
             break
-        except TransientProviderError:
+        except TransientError:
             continue
     assert fault.seen > fault.skip
     assert result.done == list(LANGS)

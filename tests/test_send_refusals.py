@@ -8,11 +8,9 @@ import email.policy
 import json
 from pathlib import Path
 
-import httpx
 import pytest
 
-from pipeline.errors import ConfigError, RejectedProviderError, SendRefused, TransientProviderError
-from pipeline.send.http import RateLimited, Throttle, redact, to_error
+from pipeline.errors import ConfigError, SendRefused
 from pipeline.send.plan import SendOptions
 from pipeline.send.run import send_issue
 from tests.support.send_fakes import FakeClock
@@ -100,34 +98,3 @@ def test_outbox_writes_one_eml_per_language_and_a_manifest(tmp_path: Path) -> No
     before = (outbox / "manifest.json").read_bytes()
     send_issue(issue, SendOptions("outbox"), env={}, clock=FakeClock(), log=lambda _: None)
     assert (outbox / "manifest.json").read_bytes() == before  # a re-run changes nothing
-
-
-# -- the HTTP boundary -----------------------------------------------------------------------
-
-
-def test_error_mapping() -> None:
-    limited = to_error("brevo", "GET /x", response=httpx.Response(
-        429, headers={"x-sib-ratelimit-reset": "17"}, json={"message": "slow down"}))  # fmt: skip
-    assert isinstance(limited, RateLimited) and limited.retry_after == 17.0
-    assert "slow down" in limited.message
-    server = to_error("brevo", "GET /x", response=httpx.Response(503, headers={"retry-after": "5"}))
-    assert isinstance(server, TransientProviderError) and server.retry_after == 5.0
-    rejected = to_error("brevo", "POST /x", response=httpx.Response(
-        400, json={"code": "invalid_parameter", "message": "sender is invalid"}))  # fmt: skip
-    assert isinstance(rejected, RejectedProviderError) and "sender is invalid" in rejected.message
-    request = httpx.Request("GET", "https://x.test/")
-    timeout = to_error("brevo", "GET /x", exc=httpx.ReadTimeout("slow", request=request))
-    assert isinstance(timeout, TransientProviderError) and "timed out" in timeout.message
-    assert redact("key=abc123 and abc123", ["abc123"]) == "key=*** and ***"
-
-
-def test_throttle_keeps_a_sliding_hour() -> None:
-    clock = FakeClock()
-    logs: list[str] = []
-    throttle = Throttle(3, clock, logs.append, "brevo")
-    for _ in range(3):
-        throttle.acquire()
-        clock.sleep(600)
-    throttle.acquire()  # the 4th request waits until the first leaves the hour
-    assert clock.t == 3600 and throttle.waited == 1800
-    assert "waiting 30 min 0 s" in logs[0]

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from pipeline.errors import ConfigError, ModelMissingError, TranslationError
+from pipeline.http import RetryPolicy
 from pipeline.translate.engine import ENGINES, EngineSettings
 from pipeline.translate.libretranslate import LibreTranslateEngine
 from pipeline.translate.stage import translate_issue
@@ -79,7 +80,7 @@ def test_api_key_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_an_error_answer_is_a_translation_error_naming_the_fix() -> None:
     with pytest.raises(
-        TranslationError, match=r"403: Invalid API key; check LIBRETRANSLATE_API_KEY"
+        TranslationError, match=r"403: Invalid API key \(check LIBRETRANSLATE_API_KEY\)"
     ):
         engine(FakeServer(), api_key="wrong").translate("en", "de", ["x"])
 
@@ -93,8 +94,10 @@ def test_an_unreachable_server_is_a_translation_error() -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
-    lt = LibreTranslateEngine(transport=httpx.MockTransport(refuse), url="http://lt.test")
-    with pytest.raises(TranslationError, match=r"unreachable.*LIBRETRANSLATE_URL"):
+    lt = LibreTranslateEngine(
+        transport=httpx.MockTransport(refuse), url="http://lt.test", policy=RetryPolicy(attempts=1)
+    )
+    with pytest.raises(TranslationError, match=r"connection failed.*LIBRETRANSLATE_URL"):
         lt.pairs()
 
 

@@ -16,8 +16,8 @@ import httpx
 
 from pipeline.config import IssueConfig, check_provider
 from pipeline.errors import ConfigError
+from pipeline.http import Log, Service, Throttle
 from pipeline.send.base import Clock, Provider
-from pipeline.send.http import ApiClient, Log, Throttle
 from pipeline.store import IssuePaths
 
 DEFAULT_REQUESTS_PER_HOUR = {"brevo": 100, "listmonk": 0}
@@ -69,7 +69,7 @@ def _brevo(ctx: ProviderContext) -> Provider:
         "(in CI: a secret of the send environment).",
     )
     url = ctx.env.get("BREVO_API_URL") or DEFAULT_URL
-    api = ApiClient(
+    api = Service(
         "brevo",
         ctx.client,
         url,
@@ -91,7 +91,7 @@ def _listmonk(ctx: ProviderContext) -> Provider:
     )
     user = _secret(ctx, "LISTMONK_USER", how)
     token = _secret(ctx, "LISTMONK_TOKEN", how)
-    api = ApiClient(
+    api = Service(
         "listmonk",
         ctx.client,
         url.rstrip("/") + "/api",

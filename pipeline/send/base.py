@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import time
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Protocol
+
+from pipeline import http
 
 DRAFT = "draft"  # may be created, updated, tested
 SCHEDULED = "scheduled"  # waiting for its send time at the provider
@@ -73,23 +74,13 @@ class Campaign:
     test_sent: bool | None = None  # None: the provider does not say
 
 
-class Clock(Protocol):
-    """Time as the send stage sees it: injectable so tests and benchmarks need not wait."""
-
-    def monotonic(self) -> float: ...
-
-    def sleep(self, seconds: float) -> None: ...
+class Clock(http.Clock, Protocol):
+    """Time as the send stage sees it: the boundary's clock, and today's date and time."""
 
     def now(self) -> dt.datetime: ...
 
 
-class SystemClock:
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(max(0.0, seconds))
-
+class SystemClock(http.SystemClock):
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
 

@@ -18,8 +18,9 @@ import datetime as dt
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from pipeline.errors import Rejected
+from pipeline.http import Service
 from pipeline.send.base import BLOCKED, DRAFT, SCHEDULED, SENDING, SENT, Campaign, Message
-from pipeline.send.http import ApiClient, Rejected
 
 DEFAULT_URL = "https://api.brevo.com/v3"
 PAGE = 100
@@ -41,7 +42,7 @@ def _campaign(data: Mapping[str, Any]) -> Campaign:
 class Brevo:
     name = "brevo"
 
-    def __init__(self, api: ApiClient) -> None:
+    def __init__(self, api: Service) -> None:
         self.api = api
 
     def lookup(self, names: Collection[str], tag: str) -> Mapping[str, Campaign]:

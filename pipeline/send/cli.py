@@ -43,8 +43,7 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 
 def cmd_due(args: argparse.Namespace) -> int:
-    import httpx
-
+    from pipeline.http import make_client
     from pipeline.send.due import due_issues, provider_check
 
     try:
@@ -55,7 +54,7 @@ def cmd_due(args: argparse.Namespace) -> int:
     def warn(text: str) -> None:
         print(f"warning: {text}", file=sys.stderr, flush=True)
 
-    with httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0)) as client:
+    with make_client() as client:
         check = None
         if args.provider:
             check = provider_check(args.provider, os.environ, client, log=warn)

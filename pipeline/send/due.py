@@ -27,9 +27,9 @@ import httpx
 
 from pipeline.config import IssueConfig, load_issue
 from pipeline.errors import ConfigError
+from pipeline.http import Log
 from pipeline.send import ProviderContext, provider_spec
 from pipeline.send.base import DONE, Clock, SystemClock
-from pipeline.send.http import Log
 from pipeline.send.ledger import is_complete
 from pipeline.store import IssuePaths
 

@@ -9,7 +9,7 @@
   by name and created (or its body restored) only when a campaign is about to be created or
   updated; existing campaigns keep the template they were created with.
 * listmonk renders the body as a Go template: a stray ``{{`` that is not a listmonk tag makes
-  it answer 400; that surfaces as a RejectedProviderError naming the language and the fix.
+  it answer 400; that surfaces as a Rejected naming the language and the fix.
 * Look-up: ``GET /api/campaigns?tags=<slug>`` (paged), matched by exact name.
 * Scheduling: ``PUT /api/campaigns/{id}`` with ``send_at`` (UTC) and ``send_later``, then
   ``PUT /api/campaigns/{id}/status`` ``scheduled``; sending now is status ``running``.
@@ -23,9 +23,9 @@ import datetime as dt
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from pipeline.errors import RejectedProviderError
+from pipeline.errors import Rejected
+from pipeline.http import Service
 from pipeline.send.base import BLOCKED, DRAFT, SCHEDULED, SENDING, SENT, Campaign, Message
-from pipeline.send.http import ApiClient, Rejected
 
 TEMPLATE_NAME = "newsletter-pipeline bare (full HTML)"
 TEMPLATE_BODY = '{{ template "content" . }}'
@@ -44,7 +44,7 @@ def _campaign(data: Mapping[str, Any]) -> Campaign:
     )
 
 
-def _explain(err: RejectedProviderError, message: Message) -> RejectedProviderError:
+def _explain(err: Rejected, message: Message) -> Rejected:
     hint = ""
     if "template" in err.message.lower() or "{{" in err.message:
         hint = (
@@ -52,13 +52,13 @@ def _explain(err: RejectedProviderError, message: Message) -> RejectedProviderEr
             f"breaks it. Remove or rephrase it in the {message.lang} text (or its PO file), "
             "then rebuild."
         )
-    return RejectedProviderError(f"{message.lang}: {err.message}.{hint}")
+    return Rejected(f"{message.lang}: {err.message}.{hint}")
 
 
 class Listmonk:
     name = "listmonk"
 
-    def __init__(self, api: ApiClient) -> None:
+    def __init__(self, api: Service) -> None:
         self.api = api
         self._template_id: int | None = None
 

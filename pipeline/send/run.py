@@ -25,7 +25,8 @@ from pathlib import Path
 import httpx
 
 from pipeline.config import load_issue
-from pipeline.errors import RejectedProviderError, SendRefused, TransientProviderError
+from pipeline.errors import Rejected, SendRefused, TransientError
+from pipeline.http import Log, RetryPolicy, make_client
 from pipeline.send import ProviderContext, provider_spec
 from pipeline.send.base import (
     DONE,
@@ -39,7 +40,6 @@ from pipeline.send.base import (
     Provider,
     SystemClock,
 )
-from pipeline.send.http import Log
 from pipeline.send.ledger import FINAL, Ledger
 from pipeline.send.plan import (
     SendOptions,
@@ -88,7 +88,7 @@ def send_issue(
     env = os.environ if env is None else env
     clock = clock or SystemClock()
     own_client = client is None
-    http = client or httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0))
+    http = client or make_client()
     try:
         missing = [name for name in spec.secrets if not env.get(name, "").strip()]
         if missing and options.dry_run:
@@ -160,6 +160,7 @@ class Runner:
         self.provider = provider
         self.ledger = ledger
         self.clock = clock
+        self.policy = RetryPolicy(attempts=ATTEMPTS)
         self.log = log
 
     def run(
@@ -190,10 +191,10 @@ class Runner:
         lang = step.message.lang
         try:
             return self._one(step, options, send_at)
-        except RejectedProviderError as err:
+        except Rejected as err:
             if err.message.startswith(f"{lang}: "):
                 raise
-            raise RejectedProviderError(f"{lang}: {err.message}") from None
+            raise Rejected(f"{lang}: {err.message}") from None
 
     def _one(self, step: Step, options: SendOptions, send_at: dt.datetime) -> bool:
         message = step.message
@@ -286,14 +287,14 @@ class Runner:
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 return act(), None
-            except TransientProviderError as err:
+            except TransientError as err:
                 self.log(f"{message.lang}: {what} failed: {err.message}; looking it up")
                 found = look()
                 if found is not None:
                     return found, f"{what} confirmed by look-up after: {err.message}"
                 if attempt == ATTEMPTS:
                     raise
-                wait = err.retry_after if err.retry_after is not None else 2.0**attempt
+                wait = self.policy.wait(err, attempt)
                 self.log(f"{message.lang}: {what} did not happen; trying again in {wait:.0f} s")
                 self.clock.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -4,8 +4,10 @@ For teams that outgrow one machine: several LibreTranslate servers behind a load
 ``POST /translate`` with ``q`` as a list (``source``, ``target``, ``format: "text"``,
 ``api_key``) answers ``{"translatedText": [...]}``; ``GET /languages`` lists
 ``[{"code", "name", "targets": [...]}]``. The server is ``$LIBRETRANSLATE_URL`` and the key
-``$LIBRETRANSLATE_API_KEY`` (optional). The httpx client (or just its transport) can be
-injected, which is how the tests talk to a fake server.
+``$LIBRETRANSLATE_API_KEY`` (optional). Requests go through the HTTP boundary
+(:mod:`pipeline.http`): translating changes nothing on the server, so every request is
+idempotent and may be repeated after a 5xx, a timeout or a 429. The httpx client (or just its
+transport) can be injected, which is how the tests talk to a fake server.
 
 Importing this module registers the engine in :data:`pipeline.translate.engine.ENGINES`.
 """
@@ -18,7 +20,13 @@ from typing import Any
 
 import httpx
 
-from pipeline.errors import ConfigError, ModelMissingError, TranslationError
+from pipeline.errors import (
+    ConfigError,
+    ModelMissingError,
+    RemoteError,
+    TranslationError,
+)
+from pipeline.http import RetryPolicy, Service, make_client
 from pipeline.translate.engine import EngineSettings, register
 
 TIMEOUT = httpx.Timeout(10.0, read=300.0)  # a long batch takes a while on a CPU server
@@ -35,13 +43,16 @@ class LibreTranslateEngine:
         transport: httpx.BaseTransport | None = None,
         url: str | None = None,
         api_key: str | None = None,
+        policy: RetryPolicy | None = None,
     ) -> None:
+        self._policy = policy
         self.settings = settings or EngineSettings()
         self._client = client
         self._transport = transport
         self._url = url
         self._api_key = api_key if api_key is not None else os.environ.get("LIBRETRANSLATE_API_KEY")
         self._pairs: set[tuple[str, str]] | None = None
+        self._service: Service | None = None
 
     @property
     def url(self) -> str:
@@ -53,12 +64,19 @@ class LibreTranslateEngine:
             )
         return url.rstrip("/")
 
-    def client(self) -> httpx.Client:
-        if self._client is None:
-            self._client = httpx.Client(
-                base_url=self.url, transport=self._transport, timeout=TIMEOUT
+    def service(self) -> Service:
+        if self._service is None:
+            client = self._client or make_client(transport=self._transport, timeout=TIMEOUT)
+            secrets = [self._api_key] if self._api_key else []
+            self._service = Service(
+                f"LibreTranslate at {self.url}",
+                client,
+                self.url,
+                policy=self._policy,
+                secrets=secrets,
+                auth_hint="check LIBRETRANSLATE_API_KEY",
             )
-        return self._client
+        return self._service
 
     def pairs(self) -> set[tuple[str, str]]:
         if self._pairs is None:
@@ -111,31 +129,16 @@ class LibreTranslateEngine:
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
-            response = self.client().request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
-            raise TranslationError(
-                f"LibreTranslate at {self.url} is unreachable ({exc}); check LIBRETRANSLATE_URL"
-            ) from None
-        if response.status_code >= 400:
-            raise TranslationError(
-                f"LibreTranslate at {self.url}{path} answered {response.status_code}: "
-                f"{_error_text(response)}"
-                + ("; check LIBRETRANSLATE_API_KEY" if response.status_code in (401, 403) else "")
+            return self.service().call(method, path, idempotent=True, **kwargs)
+        except RemoteError as err:
+            hint = (
+                "; check LIBRETRANSLATE_API_KEY"
+                if getattr(err, "status", None) in (401, 403)
+                else ""
             )
-        try:
-            return response.json()
-        except ValueError:
-            raise TranslationError(
-                f"LibreTranslate at {self.url}{path} did not answer JSON"
-            ) from None
-
-
-def _error_text(response: httpx.Response) -> str:
-    try:
-        data = response.json()
-    except ValueError:
-        return response.text[:200]
-    return str(data.get("error", data)) if isinstance(data, dict) else str(data)[:200]
+            if err.exit_code != 2 and not hint:
+                hint = "; check LIBRETRANSLATE_URL and that the server is running"
+            raise TranslationError(f"{err.message}{hint}") from None
 
 
 register("libretranslate", LibreTranslateEngine)

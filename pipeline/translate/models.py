@@ -1,7 +1,8 @@
 """Argos packages: read the package index, list, choose, download (streamed) and install them.
 
-The index is ``$ARGOS_PACKAGE_INDEX`` + ``index.json`` (http(s) or ``file://``). Downloads
-stream with httpx into a temporary file behind a progress bar on stderr, are checked (a zip
+The index is ``$ARGOS_PACKAGE_INDEX`` + ``index.json`` (http(s) or ``file://``). Downloads go
+through the HTTP boundary (:mod:`pipeline.http`: retries, error mapping) and stream into a
+temporary file behind a progress bar on stderr, are checked (a zip
 with one top-level folder holding ``metadata.json`` for the expected pair) and then unpacked
 into argostranslate's packages folder. argostranslate's ``install_from_path`` is not used: it
 only unzips, and afterwards imports ``argostranslate.translate`` (which needs minisbd, left
@@ -17,17 +18,21 @@ import shutil
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
-from pipeline.errors import ConfigError, TranslationError
+from pipeline.errors import ConfigError, RemoteError, TranslationError
+from pipeline.http import RetryPolicy, Service, make_client
 
 DEFAULT_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
 PIVOT = "en"
+# Short waits: offline, every retry only delays the "offline" message that make issue gives.
+DOWNLOAD_RETRIES = RetryPolicy(attempts=3, backoff=0.5)
 Pair = tuple[str, str]
 
 
@@ -94,7 +99,7 @@ def fetch_index(client: Any | None = None) -> list[IndexPackage]:
     try:
         raw = _read_url(url, client)
         entries = json.loads(raw)
-    except (OSError, ValueError, _httpx_errors()) as exc:
+    except (OSError, ValueError, RemoteError) as exc:
         raise TranslationError(
             f"cannot read the argos package index {url}: {_reason(exc)}. Are you offline? "
             "Connect, or set ARGOS_PACKAGE_INDEX to a reachable index ending with '/' "
@@ -284,7 +289,7 @@ def download(
         try:
             _stream(link, target, client, progress, f"{pkg.from_code}→{pkg.to_code}")
             return target
-        except (OSError, _httpx_errors()) as exc:
+        except (OSError, RemoteError) as exc:
             errors.append(f"{link}: {_reason(exc)}")
     raise TranslationError(
         f"cannot download {pkg.model_id}: {'; '.join(errors)}. Are you offline? Retry, or "
@@ -298,29 +303,13 @@ def _stream(url: str, target: Path, client: Any | None, progress: bool, label: s
     if urlparse(url).scheme == "file":
         shutil.copyfile(_file_path(url), target)
         return
-    import httpx
-
-    own = client is None
-    http = client or httpx.Client(follow_redirects=True, timeout=httpx.Timeout(30.0))
-    try:
-        with http.stream("GET", url) as response, target.open("wb") as out:
-            response.raise_for_status()
-            total = int(response.headers.get("content-length", 0)) or None
-            with tqdm(
-                total=total,
-                unit="B",
-                unit_scale=True,
-                desc=label,
-                file=sys.stderr,
-                disable=not progress,
-                leave=False,
-            ) as bar:
-                for chunk in response.iter_bytes(1 << 16):
-                    out.write(chunk)
-                    bar.update(len(chunk))
-    finally:
-        if own:
-            http.close()
+    with _service(client) as service, service.stream(url) as download, target.open("wb") as out:
+        bar = tqdm(total=download.total, unit="B", unit_scale=True, desc=label,
+                   file=sys.stderr, disable=not progress, leave=False)  # fmt: skip
+        with bar:
+            for chunk in download.chunks():
+                out.write(chunk)
+                bar.update(len(chunk))
 
 
 def install_pairs(
@@ -388,26 +377,25 @@ def ensure_installed(
 def _read_url(url: str, client: Any | None) -> bytes:
     if urlparse(url).scheme == "file":
         return _file_path(url).read_bytes()
-    import httpx
+    with _service(client) as service:
+        return service.request("GET", url, idempotent=True).content
 
-    if client is not None:
-        response = client.get(url)
-    else:
-        response = httpx.get(url, follow_redirects=True, timeout=30.0)
-    response.raise_for_status()
-    content: bytes = response.content
-    return content
+
+@contextmanager
+def _service(client: Any | None) -> Iterator[Service]:
+    """The package host as a service of the HTTP boundary (an injected client stays open)."""
+    own = client is None
+    http = client or make_client()
+    try:
+        yield Service("package download", http, log=_warn, policy=DOWNLOAD_RETRIES)
+    finally:
+        if own:
+            http.close()
 
 
 def _file_path(url: str) -> Path:
     parsed = urlparse(url)
     return Path(url2pathname(parsed.path))
-
-
-def _httpx_errors() -> type[Exception]:
-    import httpx
-
-    return httpx.HTTPError
 
 
 def _reason(exc: BaseException) -> str:
