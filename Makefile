@@ -45,11 +45,12 @@ issue: $(RUNTIME_STAMP)  ## build the newest issue (ISSUE=<slug> LANGS=de,fr STR
 
 test: lint pytest  ## lint + the whole test suite, offline
 
-lint: $(STAMP)  ## ruff + mypy + actionlint
+lint: $(STAMP)  ## ruff + mypy + the workflows (schema, then zizmor's security audit, offline)
 	$(RUN)/ruff check pipeline tests
 	$(RUN)/ruff format --check pipeline tests
 	$(RUN)/mypy
-	$(RUN)/actionlint .github/workflows/*.yml
+	$(RUN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(RUN)/zizmor --offline --no-progress .github/workflows/
 
 # axe-core (npm) for the accessibility check in the browser tests; without npm they skip.
 AXE_JS := .cache/axe/node_modules/axe-core/axe.min.js

@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-BLOCK_TYPES = ("paragraph", "note", "intro", "question", "answer", "closing")
 BlockType = Literal["paragraph", "note", "intro", "question", "answer", "closing"]
 OriginKind = Literal["source", "memory", "human", "engine"]
 Level = Literal["error", "warning", "info"]
@@ -48,14 +47,6 @@ class Origin:
     engine: str | None = None  # "argos", "libretranslate", ...
     model: str | None = None  # e.g. "translate-en_de 1.9"; pivots: "translate-fr_en 1.9 + ..."
     via: str | None = None  # pivot language, e.g. "en"
-
-    def describe(self) -> str:
-        if self.kind in ("source", "human"):
-            return self.kind
-        parts = [self.kind, self.engine or "", self.model or ""]
-        if self.via:
-            parts.append(f"via {self.via}")
-        return " ".join(p for p in parts if p)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.errors import ConfigError
-from pipeline.translate.glossary import Glossary, check_translation, load_glossary
+from pipeline.translate.glossary import Glossary, Recovered, check_translation, load_glossary
 from tests.support.translate import REPO
 
 GLOSSARY = load_glossary(REPO / "issues" / "glossary.toml")
@@ -41,13 +41,13 @@ def test_the_project_glossary_loads() -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(WORDS), max_size=25).map("".join) | st.text(max_size=40))
-def test_mask_then_unmask_gives_the_text_back(text: str) -> None:
+def test_mask_then_recover_gives_the_text_back(text: str) -> None:
     masker = Glossary(GLOSSARY.protect).masker("de")
     masked = masker.mask(text)
     if masked.values:  # (a text already holding "_1_"-like tokens is sent unmasked)
         for term in GLOSSARY.protect:
             assert f" {term} " not in f" {masked.text} "
-    assert masker.unmask(masked, masked.text) == (text, ())
+    assert masker.recover(masked, masked.text) == Recovered(text)
 
 
 def test_longest_term_first_word_boundaries_and_case() -> None:
@@ -62,9 +62,8 @@ def test_fixed_terms_are_applied_per_language_keeping_a_capital() -> None:
     masked = masker.mask("Social economy and the social economy of CECOP.")
     assert masked.text == "__0__ and the __1__ of __2__."
     engine_output = "__0__ und die __1__ von __2__."
-    assert masker.unmask(masked, engine_output) == (
-        "Sozialwirtschaft und die Sozialwirtschaft von CECOP.",
-        (),
+    assert masker.recover(masked, engine_output) == Recovered(
+        "Sozialwirtschaft und die Sozialwirtschaft von CECOP."
     )
     assert GLOSSARY.masker("it").mask("the social economy").values == ()
 
@@ -72,10 +71,9 @@ def test_fixed_terms_are_applied_per_language_keeping_a_capital() -> None:
 def test_lost_and_mangled_placeholders() -> None:
     masker = GLOSSARY.masker("fr")
     masked = masker.mask("CECOP thanks Smart.")
-    assert masker.unmask(masked, "_0_ remercie __ 1 __.") == ("CECOP remercie Smart.", ())
-    assert masker.unmask(masked, "__0__ remercie intelligent.") == (
-        "CECOP remercie intelligent.",
-        ("Smart",),
+    assert masker.recover(masked, "_0_ remercie __ 1 __.") == Recovered("CECOP remercie Smart.")
+    assert masker.recover(masked, "__0__ remercie intelligent.") == Recovered(
+        "CECOP remercie intelligent.", lost=(1,)
     )
 
 

@@ -11,7 +11,8 @@ from pipeline.document import Origin, from_dict
 from pipeline.errors import ConfigError, TranslationError
 from pipeline.store import read_json
 from pipeline.translate.engine import ENGINES, EngineSettings
-from pipeline.translate.stage import find_route, translate_issue
+from pipeline.translate.route import find_route
+from pipeline.translate.stage import translate_issue
 from tests.support.fake_engine import ARGOS_LIKE_PAIRS, FakeEngine, registered
 from tests.support.translate import (
     Project,

@@ -6,6 +6,19 @@ label looks like), :mod:`.reader` (paragraphs → blocks), :mod:`.lint` (warning
 :mod:`.cli` registers ``newsletter ingest``.
 """
 
-from pipeline.ingest.reader import IngestResult, ingest_file, ingest_text
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.ingest.reader import IngestResult, ingest_file, ingest_text
 
 __all__ = ["IngestResult", "ingest_file", "ingest_text"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use, so that ``newsletter --help`` does not load the stage's libraries.
+    if name in __all__:
+        return getattr(importlib.import_module("pipeline.ingest.reader"), name)
+    raise AttributeError(f"module 'pipeline.ingest' has no attribute {name!r}")

@@ -6,12 +6,25 @@ template's own words per language, :mod:`.stage` runs Jinja2 and MJML, :mod:`.mi
 the message and :mod:`.qa` checks the e-mail; :mod:`.cli` registers ``newsletter render``.
 """
 
-from pipeline.render.stage import (
-    RenderResult,
-    render_email,
-    render_issue,
-    report_fields,
-    rerender_issue,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.render.stage import (
+        RenderResult,
+        render_email,
+        render_issue,
+        report_fields,
+        rerender_issue,
+    )
 
 __all__ = ["RenderResult", "render_email", "render_issue", "report_fields", "rerender_issue"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use, so that ``newsletter --help`` does not load the stage's libraries.
+    if name in __all__:
+        return getattr(importlib.import_module("pipeline.render.stage"), name)
+    raise AttributeError(f"module 'pipeline.render' has no attribute {name!r}")

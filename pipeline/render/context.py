@@ -34,7 +34,6 @@ FONT_STACK = (
 PREHEADER_PADDING = Markup("\n".join(["&#847;&zwnj;&nbsp;" * 15] * 6))
 MACHINE_KINDS = frozenset({"memory", "engine"})
 WORDS_PER_MINUTE = 200
-RTL_LANGUAGES: frozenset[str] = frozenset()  # none of the 24 EU languages
 
 
 class ProviderTag(Markup):
@@ -267,7 +266,7 @@ def build_context(
     org = config.organisation
     return {
         "lang": doc.lang,
-        "dir": "rtl" if doc.lang in RTL_LANGUAGES else "ltr",
+        "dir": "ltr",  # all 24 EU languages are written left to right
         "font_stack": FONT_STACK,
         "subject": text(_field(config, doc, "subject", notes) or ""),
         "preheader": text(_field(config, doc, "preheader", notes) or ""),

@@ -1,129 +1,25 @@
 """The send stage: one campaign per language at a mailing provider, never sent twice.
 
-``PROVIDERS`` maps a provider name to a :class:`ProviderSpec`: its unsubscribe placeholder
-(checked in the built HTML before anything leaves the machine) and a factory that builds the
-provider from the environment (secrets), the injected ``httpx.Client`` and clock. The
-orchestration lives in :mod:`pipeline.send.run`; the command line in :mod:`pipeline.send.cli`.
+Entry point: :func:`send_issue`. :mod:`.plan` reads the build and decides what each language
+needs, :mod:`.run` carries it out and reconciles after every uncertain failure, :mod:`.ledger`
+records each step; :mod:`.providers` lists the providers (:mod:`.brevo`, :mod:`.listmonk`,
+:mod:`.outbox`), :mod:`.due` finds the issues due to send; :mod:`.cli` registers ``newsletter
+send`` and ``newsletter due``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    from pipeline.send.run import send_issue
 
-from pipeline.config import IssueConfig, check_provider
-from pipeline.errors import ConfigError
-from pipeline.http import Log, Service, Throttle
-from pipeline.send.base import Clock, Provider
-from pipeline.store import IssuePaths
-
-DEFAULT_REQUESTS_PER_HOUR = {"brevo": 100, "listmonk": 0}
+__all__ = ["send_issue"]
 
 
-@dataclass(frozen=True)
-class ProviderContext:
-    config: IssueConfig
-    paths: IssuePaths
-    env: Mapping[str, str]
-    client: httpx.Client
-    clock: Clock
-    log: Log
-
-
-@dataclass(frozen=True)
-class ProviderSpec:
-    name: str
-    placeholder: str | None
-    secrets: tuple[str, ...]  # environment variables that must be set
-    factory: Callable[[ProviderContext], Provider]
-
-
-def _secret(ctx: ProviderContext, name: str, how: str) -> str:
-    value = ctx.env.get(name, "").strip()
-    if not value:
-        raise ConfigError(f"{name} is not set. {how}")
-    return value
-
-
-def _throttle(ctx: ProviderContext, provider: str) -> Throttle:
-    options: Mapping[str, Any] = ctx.config.send.options.get(provider, {})
-    per_hour = options.get("requests_per_hour", DEFAULT_REQUESTS_PER_HOUR[provider])
-    if not isinstance(per_hour, int) or per_hour < 0:
-        raise ConfigError(
-            f"{ctx.paths.issue_toml}: send.{provider}.requests_per_hour must be a whole number "
-            "≥ 0 (0: no client-side limit)."
-        )
-    return Throttle(per_hour, ctx.clock, ctx.log, provider)
-
-
-def _brevo(ctx: ProviderContext) -> Provider:
-    from pipeline.send.brevo import DEFAULT_URL, Brevo
-
-    key = _secret(
-        ctx,
-        "BREVO_API_KEY",
-        "Create an API key in Brevo (SMTP & API → API keys) and export BREVO_API_KEY "
-        "(in CI: a secret of the send environment).",
-    )
-    url = ctx.env.get("BREVO_API_URL") or DEFAULT_URL
-    api = Service(
-        "brevo",
-        ctx.client,
-        url,
-        {"api-key": key, "accept": "application/json"},
-        clock=ctx.clock,
-        log=ctx.log,
-        throttle=_throttle(ctx, "brevo"),
-        secrets=[key],
-    )
-    return Brevo(api)
-
-
-def _listmonk(ctx: ProviderContext) -> Provider:
-    from pipeline.send.listmonk import Listmonk
-
-    how = "export LISTMONK_URL, LISTMONK_USER and LISTMONK_TOKEN (an API user of listmonk)."
-    url = _secret(
-        ctx, "LISTMONK_URL", "Export the instance's root URL, e.g. https://lists.example.org."
-    )
-    user = _secret(ctx, "LISTMONK_USER", how)
-    token = _secret(ctx, "LISTMONK_TOKEN", how)
-    api = Service(
-        "listmonk",
-        ctx.client,
-        url.rstrip("/") + "/api",
-        {"authorization": f"token {user}:{token}", "accept": "application/json"},
-        clock=ctx.clock,
-        log=ctx.log,
-        throttle=_throttle(ctx, "listmonk"),
-        secrets=[token],
-    )
-    return Listmonk(api)
-
-
-def _outbox(ctx: ProviderContext) -> Provider:
-    from pipeline.send.outbox import Outbox
-
-    return Outbox(ctx.paths.out / "outbox")
-
-
-PROVIDERS: dict[str, ProviderSpec] = {
-    "brevo": ProviderSpec("brevo", "{{ unsubscribe }}", ("BREVO_API_KEY",), _brevo),
-    "listmonk": ProviderSpec(
-        "listmonk",
-        "{{ UnsubscribeURL }}",
-        ("LISTMONK_URL", "LISTMONK_USER", "LISTMONK_TOKEN"),
-        _listmonk,
-    ),
-    "outbox": ProviderSpec("outbox", None, (), _outbox),
-}
-
-
-def provider_spec(name: str) -> ProviderSpec:
-    return PROVIDERS[check_provider(name, "send")]
-
-
-__all__ = ["PROVIDERS", "ProviderContext", "ProviderSpec", "provider_spec"]
+def __getattr__(name: str) -> Any:
+    # Imported on first use, so that ``newsletter --help`` does not load httpx.
+    if name in __all__:
+        return getattr(importlib.import_module("pipeline.send.run"), name)
+    raise AttributeError(f"module 'pipeline.send' has no attribute {name!r}")

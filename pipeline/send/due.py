@@ -28,9 +28,9 @@ import httpx
 from pipeline.config import IssueConfig, load_issue
 from pipeline.errors import ConfigError
 from pipeline.http import Log
-from pipeline.send import ProviderContext, provider_spec
 from pipeline.send.base import DONE, Clock, SystemClock
 from pipeline.send.ledger import is_complete
+from pipeline.send.providers import ProviderContext, provider_spec
 from pipeline.store import IssuePaths
 
 # Answers "is every campaign of this issue already scheduled or sent at the provider?"

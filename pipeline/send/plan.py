@@ -214,7 +214,8 @@ def _action(message: Message, campaign: Campaign | None, ledger: Ledger) -> str:
         return "skip"
     if campaign.state == BLOCKED:
         return "blocked"
-    assert campaign.state == DRAFT
+    if campaign.state != DRAFT:  # every other state is handled above; never act on a new one
+        raise ValueError(f"campaign {campaign.id} is in an unknown state {campaign.state!r}")
     same_campaign = ledger.get(message.lang, "campaign_id") == campaign.id
     if same_campaign and ledger.get(message.lang, "digest") == message.digest:
         return "keep"

@@ -27,7 +27,6 @@ import httpx
 from pipeline.config import load_issue
 from pipeline.errors import Rejected, SendRefused, TransientError
 from pipeline.http import Log, RetryPolicy, make_client
-from pipeline.send import ProviderContext, provider_spec
 from pipeline.send.base import (
     DONE,
     DRAFT,
@@ -50,6 +49,7 @@ from pipeline.send.plan import (
     make_plan,
     plan_refusals,
 )
+from pipeline.send.providers import ProviderContext, provider_spec
 from pipeline.store import IssuePaths
 
 ATTEMPTS = 3  # tries of one non-idempotent step, each after a look-up

@@ -181,14 +181,14 @@ def _decode(processor: Any, tokens: list[str], prefix: str, bound: int) -> str:
 
 def model_files(source_lang: str, target_lang: str) -> ModelFiles:
     """The newest installed package for a pair, or ModelMissingError naming the fix."""
-    from pipeline.translate.models import installed_packages, package_id
+    from pipeline.translate.models import installed_packages, package_id, version_key
 
     candidates = [
         p for p in installed_packages() if (p.from_code, p.to_code) == (source_lang, target_lang)
     ]
     if not candidates:
         raise ModelMissingError(missing_model_message(source_lang, target_lang))
-    package = max(candidates, key=lambda p: _version_key(p.package_version))
+    package = max(candidates, key=lambda p: version_key(p.package_version))
     path = Path(package.package_path)
     tokenizer = path / "sentencepiece.model"
     if not tokenizer.is_file():
@@ -210,10 +210,6 @@ def missing_model_message(source_lang: str, target_lang: str) -> str:
     if source_lang != "en":
         command += f" FROM={source_lang}"
     return f"no argos model for {source_lang}→{target_lang}; run '{command}'"
-
-
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
 
 
 register("argos", ArgosEngine)

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from pipeline.config import IssueConfig
     from pipeline.document import Document, Segment
     from pipeline.store import IssuePaths
-    from pipeline.translate.models import IndexPackage, Pair
+    from pipeline.translate.models import IndexPackage
+    from pipeline.translate.route import Pair
 
 NEWEST = ""  # --issue without a value: the newest issue under ./issues
 

@@ -6,13 +6,13 @@ It knows nothing of Documents, memory, glossary or review: the translate stage
 segments the memory and the reviewers could not supply, already masked.
 
 Engines are registered by name in :data:`ENGINES` (a plain dict of factories), as mailing
-providers are in :data:`pipeline.send.PROVIDERS`. Tests register a deterministic fake.
+providers are in :data:`pipeline.send.providers.PROVIDERS`. Tests register a deterministic fake.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -48,11 +48,6 @@ class Engine(Protocol):
 
         Raises ModelMissingError when the pair is not available.
         """
-
-
-class HoldsModels(Protocol):
-    def hold_models(self) -> AbstractContextManager[Engine]:
-        """An engine view that keeps each model it loads until the block ends."""
 
 
 @contextmanager

@@ -128,23 +128,6 @@ class Masker:
         # Keep a sentence-initial capital: "Social economy is" → "Économie sociale est".
         return value[:1].upper() + value[1:] if matched[:1].isupper() else value
 
-    def unmask(self, masked: Masked, translated: str) -> tuple[str, tuple[str, ...]]:
-        """(text with terms put back, the values whose placeholder the engine lost)."""
-        if not masked.values:
-            return translated, ()
-        seen: set[int] = set()
-
-        def put_back(m: re.Match[str]) -> str:
-            index = int(m.group(1))
-            if index >= len(masked.values):
-                return m.group(0)
-            seen.add(index)
-            return masked.values[index]
-
-        text = _PLACEHOLDER.sub(put_back, translated)
-        lost = tuple(v for i, v in enumerate(masked.values) if i not in seen)
-        return text, lost
-
     def recover(self, masked: Masked, translated: str) -> Recovered:
         """Put every term back that the output still has a trace of (see the module doc)."""
         expected = masked.indices()

@@ -37,16 +37,7 @@ from pipeline.translate.glossary import (
     has_leftovers,
 )
 from pipeline.translate.memory import MemoryKey, TranslationMemory
-
-
-@dataclass(frozen=True)
-class Route:
-    status: Literal["direct", "pivot"]
-    hops: tuple[tuple[str, str], ...]  # (from, to) per engine call
-
-    @property
-    def via(self) -> str | None:
-        return self.hops[0][1] if len(self.hops) > 1 else None
+from pipeline.translate.route import Route
 
 
 @dataclass

@@ -26,14 +26,15 @@ from typing import Any
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
+from packaging.version import InvalidVersion, Version
+
 from pipeline.errors import ConfigError, RemoteError, TranslationError
 from pipeline.http import RetryPolicy, Service, make_client
+from pipeline.translate.route import Pair, find_route
 
 DEFAULT_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
-PIVOT = "en"
 # Short waits: offline, every retry only delays the "offline" message that make issue gives.
 DOWNLOAD_RETRIES = RetryPolicy(attempts=3, backoff=0.5)
-Pair = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class PackageState:
     def state(self) -> str:
         if self.installed is None:
             return "available"
-        if self.available and _version_key(self.available) > _version_key(self.installed):
+        if self.available and version_key(self.available) > version_key(self.installed):
             return "update available"
         return "installed"
 
@@ -131,7 +132,7 @@ def _newest(packages: Iterable[IndexPackage]) -> dict[Pair, IndexPackage]:
     best: dict[Pair, IndexPackage] = {}
     for p in packages:
         pair = (p.from_code, p.to_code)
-        if pair not in best or _version_key(p.version) > _version_key(best[pair].version):
+        if pair not in best or version_key(p.version) > version_key(best[pair].version):
             best[pair] = p
     return best
 
@@ -139,17 +140,12 @@ def _newest(packages: Iterable[IndexPackage]) -> dict[Pair, IndexPackage]:
 def plan_pairs(
     source_lang: str, targets: Sequence[str], offered: set[Pair]
 ) -> dict[str, list[Pair]]:
-    """For each target: the direct pair, else both hops through English, else [] (none)."""
+    """For each target: the pairs of its route (:func:`.route.find_route`), or [] for none."""
     plan: dict[str, list[Pair]] = {}
     for tgt in targets:
-        if tgt == source_lang:
-            continue
-        if (source_lang, tgt) in offered:
-            plan[tgt] = [(source_lang, tgt)]
-        elif {(source_lang, PIVOT), (PIVOT, tgt)} <= offered:
-            plan[tgt] = [(source_lang, PIVOT), (PIVOT, tgt)]
-        else:
-            plan[tgt] = []
+        if tgt != source_lang:
+            route = find_route(offered, source_lang, tgt)
+            plan[tgt] = list(route.hops) if route else []
     return plan
 
 
@@ -186,7 +182,7 @@ def installed_versions() -> dict[Pair, str]:
     best: dict[Pair, str] = {}
     for p in installed_packages():
         pair = (p.from_code, p.to_code)
-        if pair not in best or _version_key(p.package_version) > _version_key(best[pair]):
+        if pair not in best or version_key(p.package_version) > version_key(best[pair]):
             best[pair] = p.package_version
     return best
 
@@ -407,5 +403,9 @@ def _warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
 
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
+def version_key(version: str) -> Version:
+    """A package version for comparisons; one that is not PEP 440 sorts first."""
+    try:
+        return Version(version)
+    except InvalidVersion:
+        return Version("0")

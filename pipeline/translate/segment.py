@@ -24,7 +24,6 @@ from pipeline.config import IssueConfig
 from pipeline.document import Block, Document, Speaker
 
 PYSBD_LANGUAGES = frozenset(("bg", "da", "de", "el", "en", "es", "fr", "it", "nl", "pl", "sk"))
-FIELD_NAMES = ("title", "subject", "preheader", "pull_quote")
 
 # A run of sentence-final punctuation with any closing quotes/brackets, then whitespace.
 _CLOSERS = "\"'”’»“›)]"

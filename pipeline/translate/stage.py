@@ -19,7 +19,6 @@ import importlib
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -33,12 +32,12 @@ from pipeline.store import IssuePaths, write_json
 from pipeline.translate import review
 from pipeline.translate.engine import ENGINES, Engine, EngineSettings
 from pipeline.translate.glossary import Glossary, load_glossary
-from pipeline.translate.machine import Route, machine_translate
+from pipeline.translate.machine import machine_translate
 from pipeline.translate.memory import TranslationMemory
+from pipeline.translate.route import Route, find_route
 from pipeline.translate.segment import SplitDocument, all_segments, assemble, split_document
 
 Status = Literal["source", "direct", "pivot", "human-only", "unavailable"]
-PIVOT = "en"
 # The public Argos index (mid-2025) has no package to or from these, so pivoting fails too.
 NO_ARGOS_PACKAGE = frozenset({"hr", "mt"})
 # Engines that live in their own module register themselves when imported.
@@ -125,18 +124,6 @@ def make_engine(name: str, settings: EngineSettings) -> Engine:
         known = ", ".join(sorted({*ENGINES, *_ENGINE_MODULES}))
         raise ConfigError(f"unknown translation engine '{name}'; use one of: {known}")
     return ENGINES[name](settings)
-
-
-def find_route(
-    pairs: AbstractSet[tuple[str, str]], source_lang: str, target_lang: str
-) -> Route | None:
-    """The direct pair, else both hops through English, else None."""
-    if (source_lang, target_lang) in pairs:
-        return Route("direct", ((source_lang, target_lang),))
-    hops = ((source_lang, PIVOT), (PIVOT, target_lang))
-    if PIVOT not in (source_lang, target_lang) and set(hops) <= pairs:
-        return Route("pivot", hops)
-    return None
 
 
 def install_models(eng: Engine, source_lang: str, targets: Sequence[str]) -> None:
