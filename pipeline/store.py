@@ -89,6 +89,11 @@ class IssuePaths:
     def send_ledger(self) -> Path:
         return self.out / "send-ledger.json"
 
+    @property
+    def lock(self) -> Path:
+        """The send stage's per-issue lock file (see pipeline.locking)."""
+        return self.out / "send.lock"
+
 
 def newest_issue(issues_dir: Path) -> Path:
     """The newest issue folder: slugs start with the date, so the last in sort order."""

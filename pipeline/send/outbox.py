@@ -47,9 +47,9 @@ class Outbox:
             test_sent=bool(item.get("tested_to")),
         )
 
-    def lookup(self, names: Collection[str], tag: str) -> Mapping[str, Campaign]:
+    def lookup(self, names: Collection[str], tag: str) -> Mapping[str, list[Campaign]]:
         campaigns = self._manifest()["campaigns"]
-        return {n: self._campaign(campaigns[n]) for n in names if n in campaigns}
+        return {n: [self._campaign(campaigns[n])] for n in names if n in campaigns}
 
     def get(self, campaign_id: str) -> Campaign | None:
         campaigns = self._manifest()["campaigns"]
@@ -86,6 +86,13 @@ class Outbox:
 
     def send_now(self, campaign_id: str, message: Message) -> None:
         self._write(message, SENT, scheduled_at="now")
+
+    def delete(self, campaign_id: str) -> None:
+        # One entry per name: the outbox never holds duplicates, so this is never called.
+        manifest = self._manifest()
+        if manifest["campaigns"].pop(campaign_id, None) is not None:
+            (self.folder / f"{campaign_id}.eml").unlink(missing_ok=True)
+            self._save(manifest)
 
 
 def _eml(message: Message, item: Mapping[str, Any]) -> bytes:

@@ -27,6 +27,7 @@ import httpx
 from pipeline.config import load_issue
 from pipeline.errors import Rejected, SendRefused, TransientError
 from pipeline.http import Log, RetryPolicy, make_client
+from pipeline.locking import exclusive
 from pipeline.send.base import (
     DONE,
     DRAFT,
@@ -39,6 +40,7 @@ from pipeline.send.base import (
     Provider,
     SystemClock,
 )
+from pipeline.send.duplicates import conflict_problem, settle
 from pipeline.send.ledger import FINAL, Ledger
 from pipeline.send.plan import (
     SendOptions,
@@ -78,31 +80,47 @@ def send_issue(
     clock: Clock | None = None,
     log: Log = _stderr,
 ) -> SendResult:
-    """Check the build, plan, and (unless ``options.dry_run``) push it to the provider."""
+    """Check the build, plan, and (unless ``options.dry_run``) push it to the provider.
+
+    A real run holds the issue's lock (``build/<slug>/send.lock``) from the look-up to the
+    end, so two runs on one machine never interleave."""
     paths = IssuePaths.for_issue(issue_dir, out)
     config = load_issue(paths.issue_toml)
     spec = provider_spec(options.provider)
+    env = os.environ if env is None else env
+    spec.check_environment(env)
     messages, notes = load_messages(config, paths, options, spec.placeholder)
     for note in notes:
         log(f"note: {note}")
-    env = os.environ if env is None else env
     clock = clock or SystemClock()
+    missing = [name for name in spec.secrets if not env.get(name, "").strip()]
+    if missing and options.dry_run:
+        log(f"note: {', '.join(missing)} not set: the plan shows local checks only.")
+        return _offline_plan(messages, notes, paths, options, config.send_at, clock, log)
     own_client = client is None
     http = client or make_client()
     try:
-        missing = [name for name in spec.secrets if not env.get(name, "").strip()]
-        if missing and options.dry_run:
-            log(f"note: {', '.join(missing)} not set: the plan shows local checks only.")
-            return _offline_plan(messages, notes, paths, options, config.send_at, clock, log)
         provider = spec.factory(ProviderContext(config, paths, env, http, clock, log))
-        ledger = Ledger.load(paths.send_ledger, paths.slug, options.provider)
-        ledger.now = clock.now
-        runner = Runner(provider, ledger, clock, log)
         expected = expected_languages(paths, options)
-        return runner.run(messages, notes, options, config.send_at, expected)
+        if options.dry_run:
+            return _runner(paths, options, provider, clock, log).run(
+                messages, notes, options, config.send_at, expected
+            )
+        what = f"newsletter send {paths.slug}"
+        with exclusive(paths.lock, what=what, wait=options.lock_wait, log=log):
+            runner = _runner(paths, options, provider, clock, log)  # the ledger, read locked
+            return runner.run(messages, notes, options, config.send_at, expected)
     finally:
         if own_client:
             http.close()
+
+
+def _runner(
+    paths: IssuePaths, options: SendOptions, provider: Provider, clock: Clock, log: Log
+) -> Runner:
+    ledger = Ledger.load(paths.send_ledger, paths.slug, options.provider)
+    ledger.now = clock.now
+    return Runner(provider, ledger, clock, log)
 
 
 def _offline_plan(
@@ -123,20 +141,22 @@ def _offline_plan(
     return SendResult(steps, notes, dry_run=True, provider_state_known=False)
 
 
-def ledger_campaigns(ledger: Ledger, messages: Sequence[Message]) -> dict[str, Campaign]:
+def ledger_campaigns(ledger: Ledger, messages: Sequence[Message]) -> dict[str, list[Campaign]]:
     """The campaigns the ledger records as scheduled or sent, as the provider would show them."""
     found = {}
     for message in messages:
         state = ledger.get(message.lang, "state")
         campaign_id = ledger.get(message.lang, "campaign_id")
         if state in FINAL and campaign_id:
-            found[message.name] = Campaign(
-                id=str(campaign_id),
-                name=message.name,
-                state=SENT if state == "sent" else SCHEDULED,
-                raw_status=f"{state} (per the ledger)",
-                scheduled_at=ledger.get(message.lang, "scheduled_at"),
-            )
+            found[message.name] = [
+                Campaign(
+                    id=str(campaign_id),
+                    name=message.name,
+                    state=SENT if state == "sent" else SCHEDULED,
+                    raw_status=f"{state} (per the ledger)",
+                    scheduled_at=ledger.get(message.lang, "scheduled_at"),
+                )
+            ]
     return found
 
 
@@ -198,12 +218,17 @@ class Runner:
 
     def _one(self, step: Step, options: SendOptions, send_at: dt.datetime) -> bool:
         message = step.message
+        if step.campaign is not None:
+            self._drop(message, step.drop, step.campaign)
         if step.action == "skip" and step.campaign is not None:
             self._record_done(message, step.campaign)
             return True
         campaign = self._ensure(step)
+        if campaign.state in DONE:  # another run got there first
+            self._record_done(message, campaign)
+            return True
         if step.test:
-            self._test(message, campaign, options.test_to)
+            campaign = self._test(message, campaign, options.test_to)
         if step.delivery == "draft":
             return False
         return self._deliver(message, campaign, send_at, now=step.delivery == "now")
@@ -220,17 +245,34 @@ class Runner:
 
     def _create(self, message: Message) -> Campaign:
         def look() -> Campaign | None:
-            return self.provider.lookup([message.name], message.tag).get(message.name)
+            return settle(self._matches(message)).campaign
 
         def act() -> Campaign:
             return self.provider.create(message)
 
         campaign, note = self._reconciled(message, "create", act, look)
-        self._step(message, "created", campaign.id, digest=message.digest, note=note)
-        self.log(f"{message.lang}: created draft #{campaign.id}" + (f" ({note})" if note else ""))
+        if campaign.state == DRAFT:
+            self._step(message, "created", campaign.id, digest=message.digest, note=note)
+            self.log(
+                f"{message.lang}: created draft #{campaign.id}" + (f" ({note})" if note else "")
+            )
         return campaign
 
-    def _test(self, message: Message, campaign: Campaign, emails: tuple[str, ...]) -> None:
+    def _test(self, message: Message, campaign: Campaign, emails: tuple[str, ...]) -> Campaign:
+        """Send the test; a campaign deleted meanwhile (a racing run kept an older one of the
+        same name) is looked up again and the test goes to the campaign the rule keeps."""
+        try:
+            self._test_once(message, campaign, emails)
+            return campaign
+        except Rejected as err:
+            if err.status != 404:
+                raise
+        current = self._current(message, campaign)
+        if current.state == DRAFT:
+            self._test_once(message, current, emails)
+        return current
+
+    def _test_once(self, message: Message, campaign: Campaign, emails: tuple[str, ...]) -> None:
         def look() -> Campaign | None:
             found = self.provider.get(campaign.id)
             # Only a provider that records tests (Brevo's testSent) can confirm one happened.
@@ -245,36 +287,78 @@ class Runner:
         self.log(f"{message.lang}: test sent to {len(emails)} address(es)")
 
     def _deliver(self, message: Message, campaign: Campaign, at: dt.datetime, now: bool) -> bool:
-        fresh = self.provider.get(campaign.id)  # look up right before the irreversible call
-        if fresh is not None and fresh.state in DONE:
-            self._record_done(message, fresh)
+        # A fresh look-up by name right before the irreversible call: another run (on another
+        # machine) may have scheduled this language, or made a second campaign of the name.
+        current = self._current(message, campaign)
+        if current.state in DONE:
+            self._record_done(message, current)
             return True
-        if fresh is None or fresh.state != DRAFT:
-            state = fresh.raw_status if fresh else "gone"
+        if current.state != DRAFT:
             raise SendRefused(
-                f"{message.lang}: campaign #{campaign.id} is '{state}' at the provider, not a "
-                "draft. Resolve it there, then re-run."
+                f"{message.lang}: campaign #{current.id} is '{current.raw_status}' at the "
+                "provider, not a draft. Resolve it there, then re-run."
             )
 
         def look() -> Campaign | None:
-            found = self.provider.get(campaign.id)
+            found = self.provider.get(current.id)
             return found if found is not None and found.state in DONE else None
 
         def act() -> Campaign:
             if now:
-                self.provider.send_now(campaign.id, message)
+                self.provider.send_now(current.id, message)
             else:
-                self.provider.schedule(campaign.id, message, at)
-            return campaign
+                self.provider.schedule(current.id, message, at)
+            return current
 
         verb = "send now" if now else "schedule"
         _, note = self._reconciled(message, verb, act, look)
         state = "sent" if now else "scheduled"
         self._step(
-            message, state, campaign.id, scheduled_at=None if now else at.isoformat(), note=note
+            message, state, current.id, scheduled_at=None if now else at.isoformat(), note=note
         )
-        self.log(f"{message.lang}: {state} #{campaign.id}" + ("" if now else f" for {at}"))
+        self.log(f"{message.lang}: {state} #{current.id}" + ("" if now else f" for {at}"))
         return True
+
+    def _matches(self, message: Message, expected: Campaign | None = None) -> list[Campaign]:
+        """Every campaign of the message's name, looked up now. A listing that lags behind a
+        campaign this run knows by id is completed with a ``get`` of it."""
+        matches = list(self.provider.lookup([message.name], message.tag).get(message.name, []))
+        if expected is not None and all(c.id != expected.id for c in matches):
+            found = self.provider.get(expected.id)
+            if found is not None and found.name == message.name:
+                matches.append(found)
+        return matches
+
+    def _current(self, message: Message, expected: Campaign) -> Campaign:
+        """The campaign the duplicate rule keeps for the message's name, as it is now; the
+        duplicate drafts beside it are deleted."""
+        settled = settle(self._matches(message, expected))
+        if settled.conflict:
+            provider = self.provider.name
+            raise SendRefused(
+                conflict_problem(message.lang, message.name, provider, settled.conflict)
+            )
+        if settled.campaign is None:
+            raise SendRefused(
+                f"{message.lang}: campaign #{expected.id} '{message.name}' is gone at "
+                f"{self.provider.name} (deleted in its UI?). Nothing was scheduled for "
+                f"{message.lang}; run the same command again to create it anew."
+            )
+        self._drop(message, settled.drop, settled.campaign)
+        if settled.campaign.id != expected.id:
+            self.log(
+                f"{message.lang}: another run made campaign #{settled.campaign.id} of the same "
+                f"name; going on with it (the rule keeps the oldest, or the one scheduled)"
+            )
+        return settled.campaign
+
+    def _drop(self, message: Message, drafts: Sequence[Campaign], keep: Campaign) -> None:
+        for draft in drafts:
+            self.provider.delete(draft.id)
+            self.log(
+                f"{message.lang}: deleted duplicate draft #{draft.id} of '{message.name}' "
+                f"(keeping #{keep.id}, {keep.raw_status})"
+            )
 
     def _reconciled(
         self,

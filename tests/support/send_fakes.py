@@ -49,6 +49,9 @@ class FakeBrevo(FakeBase):
     stamps: list[float] = field(default_factory=list)
     limited: int = 0
 
+    def done_states(self) -> frozenset[str]:
+        return frozenset({"queued", "inProcess", "in_process", "sent"})
+
     def auth(self, request: httpx.Request) -> httpx.Response | None:
         if request.headers.get("api-key") != self.key:
             return httpx.Response(401, json={"code": "unauthorized", "message": "Key not found"})
@@ -89,6 +92,8 @@ class FakeBrevo(FakeBase):
             return httpx.Response(200, json=campaign)
         if action is None and request.method == "PUT":
             return self._update(campaign, json_body(request))
+        if action is None and request.method == "DELETE":
+            return self.delete(cid) or httpx.Response(404)
         if action == "/sendTest":
             self.tests.append((cid, json_body(request)["emailTo"]))
             campaign["testSent"] = True
@@ -169,12 +174,27 @@ def go_template_error(body: str) -> str | None:
     return None
 
 
+def compile_error(body: dict[str, Any]) -> str | None:
+    """listmonk compiles the body, the altbody and the subject as Go templates."""
+    for key in ("body", "altbody", "subject"):
+        error = go_template_error(str(body.get(key) or ""))
+        if error:
+            return error
+    return None
+
+
 @dataclass
 class FakeListmonk(FakeBase):
     spec_name: str = "listmonk"
     templates: dict[int, dict[str, Any]] = field(default_factory=dict)
     user: str = LISTMONK_USER
     token: str = LISTMONK_TOKEN
+
+    def done_states(self) -> frozenset[str]:
+        return frozenset({"scheduled", "running", "finished"})
+
+    def rate_limit_headers(self, reset: float) -> dict[str, str]:
+        return {"retry-after": str(int(reset))}
 
     def auth(self, request: httpx.Request) -> httpx.Response | None:
         # The spec declares no security scheme: check the header by hand.
@@ -204,6 +224,9 @@ class FakeListmonk(FakeBase):
         body = json_body(request)
         if action is None and request.method == "GET":
             return httpx.Response(200, json={"data": campaign})
+        if action is None and request.method == "DELETE":
+            self.delete(campaign["id"])
+            return httpx.Response(200, json={"data": True})
         if action is None and request.method == "PUT":
             if campaign["status"] not in ("draft", "scheduled", "paused"):
                 return httpx.Response(
@@ -211,7 +234,7 @@ class FakeListmonk(FakeBase):
                 )
             return self._store(campaign, body)
         if action == "/test":
-            error = go_template_error(body.get("body", ""))
+            error = compile_error(body)
             if error:
                 return httpx.Response(400, json={"message": error})
             self.tests.append((campaign["id"], body["subscribers"]))
@@ -235,7 +258,7 @@ class FakeListmonk(FakeBase):
         return httpx.Response(200, json={"data": campaign})
 
     def _store(self, campaign: dict[str, Any], body: dict[str, Any]) -> httpx.Response:
-        error = go_template_error(body.get("body", ""))
+        error = compile_error(body)
         if error:
             return httpx.Response(400, json={"message": error})
         campaign.update({k: v for k, v in body.items() if k != "subscribers"})
