@@ -90,6 +90,6 @@ def _acquire(
                 "finish, or stop that process, then run the same command again (it resumes)."
             )
         if not said:
-            log(f"note: waiting up to {wait:.0f} s for another {what} ({_holder(handle)})")
+            log(f"note: waiting up to {wait:g} s for another {what} ({_holder(handle)})")
             said = True
         sleep(POLL)

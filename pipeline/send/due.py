@@ -79,6 +79,7 @@ def provider_check(
 ) -> SentCheck:
     """A :data:`SentCheck` that looks the campaigns up at provider ``name`` (GET only)."""
     spec = provider_spec(name)
+    spec.check_environment(env)
     if not spec.secrets:
         raise ConfigError(
             f"due --provider {name}: the {name} keeps no state at a provider; use "

@@ -56,7 +56,7 @@ def _explain(err: Rejected, message: Message) -> Rejected:
             f"breaks it. Remove or rephrase it in the {message.lang} text (or its PO file), "
             "then rebuild."
         )
-    return Rejected(f"{message.lang}: {err.message}.{hint}")
+    return Rejected(f"{message.lang}: {err.message}.{hint}", status=err.status)
 
 
 class Listmonk:

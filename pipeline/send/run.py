@@ -238,7 +238,14 @@ class Runner:
         if step.campaign is None:
             return self._create(message)
         if step.action == "update":
-            self.provider.update(step.campaign.id, message)
+            try:
+                self.provider.update(step.campaign.id, message)
+            except Rejected:
+                # Refused: is it no longer a draft (another run scheduled it since)?
+                found = self.provider.get(step.campaign.id)
+                if found is None or found.state not in DONE:
+                    raise
+                return found
             self._step(message, "updated", step.campaign.id, digest=message.digest)
             self.log(f"{message.lang}: updated draft #{step.campaign.id}")
         return step.campaign
@@ -311,7 +318,7 @@ class Runner:
             return current
 
         verb = "send now" if now else "schedule"
-        _, note = self._reconciled(message, verb, act, look)
+        _, note = self._reconciled(message, verb, act, look, refused_may_be_done=True)
         state = "sent" if now else "scheduled"
         self._step(
             message, state, current.id, scheduled_at=None if now else at.isoformat(), note=note
@@ -366,11 +373,21 @@ class Runner:
         what: str,
         act: Callable[[], Campaign],
         look: Callable[[], Campaign | None],
+        refused_may_be_done: bool = False,
     ) -> tuple[Campaign, str | None]:
-        """Run a non-idempotent step; after an uncertain failure, look up before any retry."""
+        """Run a non-idempotent step; after an uncertain failure, look up before any retry.
+
+        ``refused_may_be_done``: a 4xx refusal may mean the step was already done (a schedule
+        refused because another run scheduled the campaign since the look-up), so look first.
+        """
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 return act(), None
+            except Rejected as err:
+                found = look() if refused_may_be_done else None
+                if found is None:
+                    raise
+                return found, f"{what} already done (by another run?): {err.message}"
             except TransientError as err:
                 self.log(f"{message.lang}: {what} failed: {err.message}; looking it up")
                 found = look()
