@@ -3,6 +3,7 @@ machines, and secrets that must never show: each defect of issue 10, one test or
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import shutil
@@ -237,7 +238,7 @@ def test_duplicate_drafts_keep_the_oldest_and_delete_the_others(
     logs: list[str] = []
     dry = run(issue, provider, fake.handler, logs, dry_run=True)
     assert f"delete duplicate drafts #{twin} (draft)" in "\n".join(logs)
-    assert [s.drop for s in dry.steps if s.message.lang == "de"][0][0].id == str(twin)
+    assert next(s.drop for s in dry.steps if s.message.lang == "de")[0].id == str(twin)
     run(issue, provider, fake.handler, logs)
     assert twin in fake.deleted and de in fake.campaigns
     assert f"de: deleted duplicate draft #{twin} of '{SLUG}-de' (keeping #{de}, draft)" in logs
@@ -370,9 +371,7 @@ def test_due_refuses_a_broken_secret_and_a_malformed_listing(tmp_path: Path) -> 
         provider_check("brevo", {**ENV["brevo"], "BREVO_API_KEY": "a\nb"}, client)
     check = provider_check("brevo", ENV["brevo"], client, clock=FakeClock())
     with pytest.raises(UnexpectedAnswer, match="GET /emailCampaigns answered with"):
-        due_issues(
-            tmp_path / "issues", __import__("datetime").date(2030, 6, 2), sent_at_provider=check
-        )
+        due_issues(tmp_path / "issues", dt.date(2030, 6, 2), sent_at_provider=check)
 
 
 def test_no_failure_path_leaks_a_secret(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
