@@ -22,6 +22,7 @@ from pipeline.languages import EU_LANGUAGES
 # refused by send.
 PROVIDER_NAMES = ("brevo", "listmonk", "outbox")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|\{#|\*\|")
 
 
 def unsupported_provider(name: object) -> str:
@@ -144,6 +145,10 @@ class _Collector:
     def url(self, value: Any, key: str) -> str:
         if not isinstance(value, str) or not value.startswith("https://"):
             self.problem(key, f'must be an absolute https:// URL (got "{value}")')
+            return ""
+        if _TEMPLATE_SYNTAX.search(value):
+            # URLs go into the e-mail as they are; a provider would read these as its own tags.
+            self.problem(key, "must not contain template syntax ({{, {%, {# or *|)")
             return ""
         return value
 
