@@ -22,7 +22,7 @@ from pipeline.errors import CheckError
 from pipeline.ingest import ingest_file
 from pipeline.languages import english_name, native_name
 from pipeline.report import entry_ok, error_findings, merge_stage, stage_finding
-from pipeline.store import IssuePaths, write_json
+from pipeline.store import IssuePaths, json_text, staged, write_json
 from pipeline.translate.engine import EngineSettings
 
 if TYPE_CHECKING:
@@ -69,12 +69,16 @@ def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
     documents = {lang: r.document for lang, r in translated.items() if r.document is not None}
     rendered = render_issue(config, paths, documents, provider=provider)
     report = build_report(config, provider, translated, rendered)
-    write_json(paths.report_json, report)
     _summarise(report)
-    if options.until != "render":
+    if options.until == "render":
+        write_json(paths.report_json, report)
+    else:
         from pipeline.preview import write_preview
 
-        index = write_preview(paths, screenshots=options.screenshots)
+        # report.json is written first but put in place only once the preview is published:
+        # a failure (a full disk, say) leaves the old report and the old site, which agree.
+        with staged(paths.report_json, json_text(report)):
+            index = write_preview(paths, screenshots=options.screenshots, report=report)
         _say(f"preview: {index}")
     _raise_on_errors(report)
     return paths

@@ -13,7 +13,7 @@ from typing import Any
 
 from pipeline.document import Finding, finding_to_dict
 from pipeline.errors import ConfigError
-from pipeline.store import IssuePaths, read_json_checked
+from pipeline.store import IssuePaths, existing_file, read_json_checked
 
 
 def stage_finding(finding: Finding, stage: str) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def error_findings(report: Mapping[str, Any]) -> list[str]:
 def load_report(paths: IssuePaths) -> dict[str, Any]:
     """report.json, or a ConfigError that says how to build it."""
     rebuild = f"newsletter build {paths.issue_dir} (or make issue ISSUE={paths.slug})"
-    if not paths.report_json.is_file():
+    if not existing_file(paths.report_json):
         raise ConfigError(f"{paths.report_json}: not found. Build the issue first: {rebuild}.")
     report: dict[str, Any] = read_json_checked(
         paths.report_json,

@@ -2,20 +2,25 @@
 
 For ``ISSUE_DIR = <root>/issues/<slug>`` the build goes to ``<root>/build/<slug>`` unless
 ``--out`` says otherwise, wherever the command runs from. Every file is written atomically
-(temporary file in the same folder, fsync, rename), so a crash never leaves half a file.
+(temporary file in the same folder, fsync, rename), so a crash never leaves half a file;
+:func:`staged` defers the rename until more work has succeeded (report.json after the preview).
+An operating-system refusal (permission denied, disk full, a folder where a file should be)
+is a :class:`~pipeline.errors.StorageError` naming the path and the fix (:func:`os_problem`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, StorageError
 
 
 @dataclass(frozen=True)
@@ -105,27 +110,100 @@ def newest_issue(issues_dir: Path) -> Path:
 
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with staged(path, data):
+        pass
+
+
+@contextlib.contextmanager
+def staged(path: Path, data: str | bytes) -> Iterator[None]:
+    """Write ``data`` beside ``path`` now (where a full disk or a permission problem shows),
+    and rename it into place only when the ``with`` block succeeds; otherwise the old file
+    stays as it was and the temporary one is removed."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp: str | None = None
+    existing_file(path)  # a folder where the file goes: say so before any work is done
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; build output is meant to be shared and served
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    except OSError as exc:  # named by the file the user knows, not the temporary one
+        _discard(tmp)
+        raise os_problem(exc, path, prefer=True) from None
+    try:
+        try:
+            yield
+        except OSError as exc:  # the work in the block (it names its own file)
+            raise os_problem(exc, path) from None
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise os_problem(exc, path, prefer=True) from None
+    finally:
+        _discard(tmp)
+
+
+def _discard(tmp: str | None) -> None:
+    if tmp is not None:
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink(missing_ok=True)
+
+
+# What the user does about an operating-system refusal, by errno.
+_FIXES = {
+    errno.EACCES: "permission denied. Make the folder writable (chmod u+w), or write the "
+    "build elsewhere with --out DIR",
+    errno.EPERM: "operation not permitted. Check the folder's owner and permissions, or write "
+    "the build elsewhere with --out DIR",
+    errno.EROFS: "the file system is read-only. Write the build elsewhere with --out DIR",
+    errno.ENOSPC: "no space left on the device. Free some space and run the same command "
+    "again (nothing was half-written)",
+    errno.EDQUOT: "disk quota exceeded. Free some space and run the same command again",
+    errno.EISDIR: "a folder is where a file should be. Move the folder aside, then run again",
+    errno.ENOTDIR: "a file is where a folder should be. Move the file aside, then run again",
+    errno.ENAMETOOLONG: "the path is too long. Use a shorter folder name or --out DIR",
+}
+
+
+def os_problem(exc: OSError, path: Path | str | None = None, prefer: bool = False) -> StorageError:
+    """The StorageError for ``exc``: the path it names (or ``path``, first if ``prefer``),
+    what happened and the fix."""
+    where = path if (prefer and path is not None) or exc.filename is None else exc.filename
+    fix = _FIXES.get(exc.errno or 0, f"{exc.strerror or exc}. Check the path and run again")
+    return StorageError(f"{where}: {fix}.")
+
+
+def existing_file(path: Path) -> bool:
+    """True when ``path`` is a file, False when nothing is there; StorageError otherwise."""
+    if path.is_file():
+        return True
+    if path.is_dir():
+        raise os_problem(IsADirectoryError(errno.EISDIR, "a folder", str(path)))
+    if path.exists() or path.is_symlink():
+        raise StorageError(
+            f"{path}: not a regular file (a broken link or a device?). Move it aside, then "
+            "run again."
+        )
+    return False
+
+
+def json_text(value: Any) -> str:
+    """JSON as the build writes it: UTF-8 text, indented, a final newline."""
+    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
 
 
 def write_json(path: Path, value: Any) -> None:
-    write_atomic(path, json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+    write_atomic(path, json_text(value))
 
 
 def read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (IsADirectoryError, PermissionError) as exc:
+        raise os_problem(exc, path) from None
 
 
 def read_json_checked(

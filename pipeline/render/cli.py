@@ -41,15 +41,16 @@ def cmd_render(args: argparse.Namespace) -> int:
     from pipeline.preview import write_preview
     from pipeline.render import rerender_issue
     from pipeline.report import error_findings, load_report
-    from pipeline.store import IssuePaths, write_json
+    from pipeline.store import IssuePaths, json_text, staged
 
     paths = IssuePaths.for_issue(Path(args.issue_dir), Path(args.out) if args.out else None)
     config = load_issue(paths.issue_toml)
     report = load_report(paths)
     provider = check_provider(args.provider or str(report.get("provider") or config.send.provider))
     report = rerender_issue(config, paths, report, provider=provider)
-    write_json(paths.report_json, report)
-    index = write_preview(paths, screenshots=args.screenshots)
+    # Put in place once the preview is published, as the build does (see pipeline.build).
+    with staged(paths.report_json, json_text(report)):
+        index = write_preview(paths, screenshots=args.screenshots, report=report)
     print(f"rendered {len(report['languages'])} languages; preview: {index}", file=sys.stderr)
     failures = error_findings(report)
     if failures:
