@@ -14,6 +14,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,6 +22,23 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ConfigError, StorageError
+
+# What an issue slug may be: the rule the monthly workflow's "Pick the issues" step applies
+# (.github/workflows/monthly.yml): letters, digits, ".", "_" and "-", not starting with "."
+# or "-" (so never "." or "..", never an option). A slug names folders and goes into shell
+# commands and campaign names.
+SLUG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
+
+
+def check_slug(slug: str, where: str | Path) -> str:
+    """``slug`` if it follows :data:`SLUG`, else a ConfigError naming ``where``."""
+    if not SLUG.fullmatch(slug):
+        raise ConfigError(
+            f"{where}: {slug!r} is not an issue slug. Use letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit (like 2024-06-belgian-presidency): rename the "
+            "folder."
+        )
+    return slug
 
 
 @dataclass(frozen=True)
@@ -30,7 +48,9 @@ class IssuePaths:
 
     @classmethod
     def for_issue(cls, issue_dir: str | Path, out: str | Path | None = None) -> IssuePaths:
+        check_slug(Path(issue_dir).name, issue_dir)
         issue = Path(issue_dir).resolve()
+        check_slug(issue.name, issue_dir)  # a link to a folder: its real name is the slug
         if not (issue / "issue.toml").is_file():
             raise ConfigError(
                 f"{issue_dir}: not an issue folder (no issue.toml). "
@@ -38,6 +58,17 @@ class IssuePaths:
             )
         build = Path(out).resolve() if out else issue.parent.parent / "build" / issue.name
         return cls(issue, build)
+
+    def inside(self, path: Path) -> Path:
+        """``path`` if it resolves inside the issue folder (links included), else a
+        ConfigError: the issue's own files never come from elsewhere on the machine."""
+        real = path.resolve()
+        if not real.is_relative_to(self.issue_dir):
+            raise ConfigError(
+                f"{path}: resolves to {real}, outside the issue folder {self.issue_dir}. "
+                "Copy the file into the issue folder instead of linking to it."
+            )
+        return path
 
     @property
     def slug(self) -> str:
@@ -54,14 +85,14 @@ class IssuePaths:
 
     @property
     def interview(self) -> Path:
-        return self.issue_dir / "interview.txt"
+        return self.inside(self.issue_dir / "interview.txt")
 
     @property
     def glossary(self) -> Path:
         return self.issue_dir.parent / "glossary.toml"
 
     def po_file(self, lang: str) -> Path:
-        return self.issue_dir / "translations" / f"{lang}.po"
+        return self.inside(self.issue_dir / "translations" / f"{lang}.po")
 
     @property
     def document_json(self) -> Path:

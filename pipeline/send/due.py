@@ -31,7 +31,7 @@ from pipeline.http import Log
 from pipeline.send.base import DONE, Clock, SystemClock
 from pipeline.send.ledger import is_complete
 from pipeline.send.providers import ProviderContext, provider_spec
-from pipeline.store import IssuePaths
+from pipeline.store import IssuePaths, check_slug
 
 # Answers "is every campaign of this issue already scheduled or sent at the provider?"
 SentCheck = Callable[[IssueConfig, IssuePaths], bool]
@@ -52,6 +52,7 @@ def due_issues(
     slugs = []
     for toml in sorted(issues_dir.glob("*/issue.toml")):
         try:
+            check_slug(toml.parent.name, toml.parent)
             config = load_issue(toml)
         except ConfigError as err:
             warn(f"{toml}: skipped ({err.message})")
