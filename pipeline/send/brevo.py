@@ -11,8 +11,9 @@
 * Status mapping: draft → draft; queued → scheduled; inProcess (``in_process`` in the spec's
   answer enum) → sending; sent → sent; anything else (suspended, archive, …) → blocked.
 * Every answer is read against the spec (:mod:`pipeline.send.answers`): a listing without a
-  ``campaigns`` list (unless ``count`` is 0), a campaign without an integer ``id``, a string
-  ``name`` or ``status``, a create answer without an integer ``id`` is unknown, never empty.
+  ``campaigns`` list (unless ``count`` is 0) or with a ``count`` that is not a number, a
+  campaign without an integer ``id``, a string ``name`` or ``status``, a create answer without
+  an integer ``id`` is unknown, never empty. Paging stops at a short page or at ``count``.
 """
 
 from __future__ import annotations
@@ -63,16 +64,17 @@ class Brevo:
         while True:
             params = {"limit": PAGE, "offset": offset, "excludeHtmlContent": "true"}
             answer = read(self.api, "GET", "/emailCampaigns", params=params, idempotent=True)
-            count = answer.integer("count", answer.obj())
-            if count == 0 and "campaigns" not in answer.obj():
-                return found  # the one way the spec says "none": an explicit count of 0
+            body = answer.obj()
+            count = answer.integer("count", body) if "count" in body else None
+            if count == 0 and "campaigns" not in body:
+                return found  # the one way to say "none": an explicit count of 0
             items = answer.items("campaigns")
             for item in items:
                 campaign = _campaign(answer, item)
                 if campaign.name in wanted and answer.optional_text("tag", item) in (tag, None):
                     found.setdefault(campaign.name, []).append(campaign)
             offset += len(items)
-            if not items or offset >= count:
+            if len(items) < PAGE or (count is not None and offset >= count):
                 return {name: sorted(c, key=lambda x: x.age) for name, c in found.items()}
 
     def get(self, campaign_id: str) -> Campaign | None:

@@ -16,8 +16,9 @@
 * Status mapping: draft → draft; scheduled → scheduled; running → sending; finished → sent;
   paused, cancelled → blocked.
 * Every answer is read against the spec (:mod:`pipeline.send.answers`): ``data`` must be an
-  object, a listing's ``data.results`` a list and ``data.total`` a number, a campaign's
-  ``id`` a number and ``name``/``status`` strings; anything else is unknown, never empty.
+  object, a listing's ``data.results`` a list (and ``data.total``, when given, a number), a
+  campaign's ``id`` a number and ``name``/``status`` strings; anything else is unknown, never
+  empty.
 """
 
 from __future__ import annotations
@@ -74,12 +75,13 @@ class Listmonk:
             params = {"tags": tag, "page": page, "per_page": PAGE, "no_body": "true"}
             answer = read(self.api, "GET", "/campaigns", params=params, idempotent=True)
             results = answer.items("data.results")
-            total = answer.integer("data.total")
+            data = answer.obj("data")
+            total = answer.integer("total", data) if "total" in data else None
             for item in results:
                 campaign = _campaign(answer, item)
                 if campaign.name in wanted:
                     found.setdefault(campaign.name, []).append(campaign)
-            if not results or page * PAGE >= total:
+            if len(results) < PAGE or (total is not None and page * PAGE >= total):
                 return {name: sorted(c, key=lambda x: x.age) for name, c in found.items()}
             page += 1
 
