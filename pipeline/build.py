@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.config import IssueConfig, check_provider, load_issue
-from pipeline.document import Document, to_dict
+from pipeline.document import Document, Finding, to_dict
 from pipeline.errors import CheckError
 from pipeline.ingest import ingest_file
 from pipeline.languages import english_name, native_name
@@ -41,6 +41,7 @@ class BuildOptions:
     screenshots: bool | None = None
     until: str = "preview"
     settings: EngineSettings | None = None
+    check_links: bool = False  # ask every link of the e-mails once (network)
 
 
 def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
@@ -65,10 +66,15 @@ def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
     if options.until == "translate":
         return paths
     from pipeline.render import render_issue
+    from pipeline.render.deliver import DeliveryOptions, check_delivery
 
     documents = {lang: r.document for lang, r in translated.items() if r.document is not None}
     rendered = render_issue(config, paths, documents, provider=provider)
-    report = build_report(config, provider, translated, rendered)
+    checks = DeliveryOptions.from_env(check_links=options.check_links)
+    delivered = check_delivery(config, paths, rendered, checks)
+    for note in delivered.notes:
+        _say(f"note: {note.message}")
+    report = build_report(config, provider, translated, delivered.results, delivered.notes)
     write_json(paths.report_json, report)
     _summarise(report)
     if options.until != "render":
@@ -110,8 +116,10 @@ def build_report(
     provider: str,
     translated: Mapping[str, LanguageResult],
     rendered: Mapping[str, RenderResult],
+    notes: Sequence[Finding] = (),
 ) -> dict[str, Any]:
-    """report.json: one entry per language, from what translate and render returned."""
+    """report.json: one entry per language, from what translate and render returned;
+    ``notes`` are the render stage's issue-level findings (a check skipped, say)."""
     languages = {
         lang: _language_entry(result, rendered.get(lang)) for lang, result in translated.items()
     }
@@ -122,7 +130,7 @@ def build_report(
         "provider": provider,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "languages": languages,
-        "findings": [],
+        "findings": [stage_finding(note, "render") for note in notes],
     }
 
 
@@ -170,7 +178,9 @@ def _summarise(report: Mapping[str, Any]) -> None:
         size = entry.get("sizes", {}).get("html_encoded")
         size_text = f"{size / 1000:.0f} KB" if size else "-"  # as checks.py counts
         counts = f"{errors} errors, {warnings} warnings"
-        _say(f"  {lang}  {entry['status']:<11} {size_text:>6}  {counts}")
+        spam = entry.get("spam")
+        spam_text = f", spam {spam['score']:.1f}" if spam else ""
+        _say(f"  {lang}  {entry['status']:<11} {size_text:>6}  {counts}{spam_text}")
 
 
 def _raise_on_errors(report: Mapping[str, Any]) -> None:
