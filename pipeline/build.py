@@ -51,6 +51,9 @@ def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
     langs = _languages(config, options.langs)
     # Checked before any stage runs: a typo should not cost a translation run.
     provider = check_provider(options.provider or config.send.provider)
+    from pipeline.render.deliver import DeliveryOptions, check_delivery
+
+    checks = DeliveryOptions.from_env(check_links=options.check_links)
     _say(f"issue {paths.slug}: {len(langs)} languages → {paths.out}")
 
     source = ingest_stage(config, paths)
@@ -66,11 +69,9 @@ def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
     if options.until == "translate":
         return paths
     from pipeline.render import render_issue
-    from pipeline.render.deliver import DeliveryOptions, check_delivery
 
     documents = {lang: r.document for lang, r in translated.items() if r.document is not None}
     rendered = render_issue(config, paths, documents, provider=provider)
-    checks = DeliveryOptions.from_env(check_links=options.check_links)
     delivered = check_delivery(config, paths, rendered, checks)
     for note in delivered.notes:
         _say(f"note: {note.message}")

@@ -148,9 +148,10 @@ def client_findings(
         else:
             findings.append(_finding(feature, use, lacking, data, lang))
     if enhancements:
+        count = f"{len(enhancements)} enhancement{'s are' if len(enhancements) > 1 else ' is'}"
         message = (
-            f"{len(enhancements)} enhancements are ignored by some clients, which show the "
-            f"e-mail a little plainer but just as readable: {'; '.join(enhancements)}"
+            f"{count} ignored by some clients, which show the e-mail a little plainer but just "
+            f"as readable: {'; '.join(enhancements)}"
         )
         findings.append(Finding("info", "client-enhancements-ignored", message, lang))
     return findings

@@ -45,7 +45,17 @@ ELEMENT_SLUGS = {
     "svg": "html-svg", "ul": "html-lists", "ol": "html-lists", "dl": "html-lists",
     **{f"h{n}": "html-h1-h6" for n in range(1, 7)},
 }  # fmt: skip
-ATTRIBUTE_SLUGS = {"srcset": "html-srcset", "sizes": "html-srcset"}
+# caniemail's attribute features ("align attribute", …); other attributes have no data, and
+# a generic html-<name> would mistake the style attribute for the <style> element.
+ATTRIBUTE_SLUGS = {
+    **{name: f"html-{name}" for name in (
+        "align", "background", "cellpadding", "cellspacing", "dir", "height", "hidden", "lang",
+        "popover", "required", "role", "target", "valign", "width", "aria-describedby",
+        "aria-hidden", "aria-label", "aria-labelledby", "aria-live",
+    )},
+    "srcset": "html-srcset", "sizes": "html-srcset", "loading": "html-loading-attribute",
+    "inert": "css-inert-attribute",
+}  # fmt: skip
 IMAGE_TYPES = {"jpeg": "jpg", "jpg": "jpg", "png": "png", "gif": "gif", "webp": "webp",
                "svg": "svg", "avif": "avif", "bmp": "bmp", "ico": "ico", "tif": "tiff",
                "tiff": "tiff", "heic": "heif", "heif": "heif"}  # fmt: skip
@@ -60,7 +70,7 @@ PROPERTY_SLUGS = {
     "padding-inline": "css-padding-inline-block", "left": "css-left-right-top-bottom",
     "right": "css-left-right-top-bottom", "top": "css-left-right-top-bottom",
     "bottom": "css-left-right-top-bottom", "font": "css-font", "height": "css-height",
-    "width": "css-width", "inert": "css-inert-attribute",
+    "width": "css-width",
     **{f"margin-{side}-{edge}": f"css-margin-{side}-start-end"
        for side in ("block", "inline") for edge in ("start", "end")},
     **{f"padding-{side}-{edge}": f"css-padding-{side}-start-end"
@@ -171,7 +181,8 @@ def element_features(tag: str, attrs: dict[str, str]) -> Iterator[tuple[str, str
         yield "html-semantics", example
     yield ELEMENT_SLUGS.get(tag, f"html-{tag}"), example
     for name, value in attrs.items():
-        yield ATTRIBUTE_SLUGS.get(name, f"html-{name}"), f'{name}="{value[:40]}"'
+        if name in ATTRIBUTE_SLUGS:
+            yield ATTRIBUTE_SLUGS[name], f'{name}="{value[:40]}"'
     yield from _element_pairs(tag, attrs, example)
     if "style" in attrs:
         yield from declaration_features(attrs["style"])

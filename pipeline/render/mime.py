@@ -46,27 +46,30 @@ def wrap_html(html: str, limit: int = WRAP_AT) -> str:
 
 
 def _wrap_line(line: str, limit: int) -> str:
+    """Greedy wrap at spaces in text (never inside a tag): a line passes ``limit`` only when
+    one run between two spaces is longer than ``limit`` on its own."""
     if len(line.encode("utf-8")) <= limit:
         return line
-    out: list[str] = []
-    size = 0
+    runs = [""]  # what lies between two breakable spaces: words and whole tags
     for token in _TOKEN.findall(line):
         if token.startswith("<"):  # a tag (or comment) stays whole: a space in it may be a value
-            out.append(token)
-            size += len(token.encode("utf-8"))
+            runs[-1] += token
             continue
         # In text and CSS a space is interchangeable with a newline.
         words = token.split(" ")
-        for i, word in enumerate(words):
-            if i:
-                if size >= limit:
-                    out.append("\n")
-                    size = 0
-                else:
-                    out.append(" ")
-                    size += 1
-            out.append(word)
-            size += len(word.encode("utf-8"))
+        runs[-1] += words[0]
+        runs.extend(words[1:])
+    out = [runs[0]]
+    size = len(runs[0].encode("utf-8"))
+    for run in runs[1:]:
+        length = len(run.encode("utf-8"))
+        if size + 1 + length > limit:
+            out.append("\n")
+            size = length
+        else:
+            out.append(" ")
+            size += 1 + length
+        out.append(run)
     return "".join(out)
 
 
