@@ -21,7 +21,13 @@ from pipeline.document import Document, Finding, to_dict
 from pipeline.errors import CheckError
 from pipeline.ingest import ingest_file
 from pipeline.languages import english_name, native_name
-from pipeline.report import entry_ok, error_findings, merge_stage, stage_finding
+from pipeline.report import (
+    entry_ok,
+    error_findings,
+    merge_stage,
+    spam_points,
+    stage_finding,
+)
 from pipeline.store import IssuePaths, write_json
 from pipeline.translate.engine import EngineSettings
 
@@ -180,7 +186,7 @@ def _summarise(report: Mapping[str, Any]) -> None:
         size_text = f"{size / 1000:.0f} KB" if size else "-"  # as checks.py counts
         counts = f"{errors} errors, {warnings} warnings"
         spam = entry.get("spam")
-        spam_text = f", spam {spam['score']:.1f}" if spam else ""
+        spam_text = f", spam {spam_points(spam['score'])}" if spam else ""
         _say(f"  {lang}  {entry['status']:<11} {size_text:>6}  {counts}{spam_text}")
 
 

@@ -48,6 +48,12 @@ def entry_ok(entry: Mapping[str, Any]) -> bool:
     return entry.get("status") != "unavailable" and not errors
 
 
+def spam_points(score: float) -> str:
+    """A spam score as people read it: one decimal, and never "-0.0" (SpamAssassin's
+    informational rules make a clean message score -0.001)."""
+    return f"{round(float(score), 1) + 0.0:.1f}"
+
+
 def spam_rules_text(spam: Mapping[str, Any]) -> str:
     """``NAME 2.4 (description), …``: the SpamAssassin rules that added points, highest first."""
     rules = [r for r in spam.get("rules") or [] if float(r.get("score", 0)) > SPAM_RULE_MIN]

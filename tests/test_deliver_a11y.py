@@ -6,7 +6,6 @@ checks skip (fail with CI set) and the build says so in one note.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from pipeline.render.a11y import check_accessibility, find_axe
 from pipeline.render.deliver import DeliveryOptions, check_delivery
 from pipeline.store import IssuePaths, write_atomic
 from tests.support import render as fx
+from tests.support.deliver import tool_notes, unavailable
 
 BAD_EMAIL = """<!doctype html><html lang="en"><head><title>Bad</title></head>
 <body style="background:#ffffff">
@@ -27,20 +27,13 @@ BAD_EMAIL = """<!doctype html><html lang="en"><head><title>Bad</title></head>
 """
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set, so this must run: .ci/run installs it)")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def tools() -> tuple[str, Path]:
     chromium, axe = find_chromium(), find_axe()
     if chromium is None:
-        _unavailable("no Chromium (apt-get install chromium, or set CHROMIUM)")
+        unavailable("no Chromium (apt-get install chromium, or set CHROMIUM)")
     if axe is None:
-        _unavailable("no axe-core in .cache/axe (make test fetches it with npm)")
-    assert chromium is not None and axe is not None
+        unavailable("no axe-core in .cache/axe (make test fetches it with npm)")
     return chromium, axe
 
 
@@ -76,7 +69,7 @@ def test_without_chromium_the_check_is_skipped_with_one_note(
     checks = DeliveryOptions(skip=frozenset({"spam", "clients"}))
     paths = IssuePaths.for_issue(fx.ISSUE_DIR, tmp_path)
     checked = check_delivery(fx.config(), paths, {"de": result}, checks)
-    [note] = checked.notes
+    [note] = tool_notes(checked.notes)
     assert (note.level, note.code) == ("info", "accessibility-check-skipped")
     assert "no Chromium" in note.message
     assert checked.results["de"].findings == result.findings

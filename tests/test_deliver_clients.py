@@ -8,7 +8,6 @@ one test runs the full data (fetched by ``make``) over the real seed e-mail.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from pipeline.render.deliver import DeliveryOptions, check_delivery
 from pipeline.render.features import css_features, features_used
 from pipeline.store import IssuePaths
 from tests.support import render as fx
+from tests.support.deliver import tool_notes, unavailable
 
 EXCERPT = Path(__file__).parent / "data" / "deliver" / "caniemail-excerpt.json"
 DEFAULT = ("gmail", "outlook.windows", "apple-mail", "yahoo")
@@ -124,23 +124,23 @@ def test_a_damaged_data_file_is_a_warning_note(
     checked = check_delivery(
         fx.config(), IssuePaths.for_issue(fx.ISSUE_DIR, tmp_path), {"de": result}, checks
     )
-    [note] = checked.notes
+    [note] = tool_notes(checked.notes)
     assert note.level == "warning" and note.code == "client-check-failed"
     assert str(bad) in note.message
     monkeypatch.setenv("CANIEMAIL_JSON", str(tmp_path / "absent.json"))
     checked = check_delivery(
         fx.config(), IssuePaths.for_issue(fx.ISSUE_DIR, tmp_path), {"de": result}, checks
     )
-    assert [(n.level, n.code) for n in checked.notes] == [("info", "client-check-skipped")]
+    assert [(n.level, n.code) for n in tool_notes(checked.notes)] == [
+        ("info", "client-check-skipped")
+    ]
 
 
 def test_the_seed_email_breaks_no_layout_in_the_default_clients() -> None:
     """With caniemail's full data (make fetches it): the real template is clean of errors."""
     path = find_caniemail()
     if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("no caniemail data (CI is set: make fetches it into .cache/caniemail)")
-        pytest.skip("no caniemail data in .cache/caniemail (make test fetches it with npm)")
+        unavailable("no caniemail data in .cache/caniemail (make test fetches it with npm)")
     config = load_issue(fx.SEED_ISSUE / "issue.toml")
     result = render_email(config, fx.seed_document(), provider="brevo", languages=["en"])
     found = client_findings(result.html, load_client_data(path), config.email_clients, "en")

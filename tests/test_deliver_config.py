@@ -101,3 +101,23 @@ def test_an_unknown_check_to_skip_is_refused_before_any_stage(tmp_path: Path) ->
         "error: NEWSLETTER_SKIP_CHECKS: unknown check spelling. Use a comma-separated list of"
     )
     assert not (tmp_path / "build").exists()
+
+
+def test_a_check_left_out_on_purpose_says_so_in_the_report(tmp_path: Path) -> None:
+    from pipeline.render import render_email
+    from pipeline.render.deliver import DeliveryOptions, check_delivery
+    from pipeline.store import IssuePaths
+    from tests.support import render as fx
+
+    options = DeliveryOptions.from_env(env={"NEWSLETTER_SKIP_CHECKS": " spam, a11y,clients "})
+    assert options.skip == {"spam", "a11y", "clients"}
+    result = render_email(fx.config(), fx.german(), provider="brevo", languages=("en", "de"))
+    paths = IssuePaths.for_issue(fx.ISSUE_DIR, tmp_path)
+    checked = check_delivery(fx.config(), paths, {"de": result}, options)
+    assert [(n.level, n.code) for n in checked.notes] == [
+        ("info", "accessibility-check-skipped"),
+        ("info", "client-check-skipped"),
+        ("info", "spam-check-skipped"),
+    ]
+    assert all("unset it before sending" in n.message for n in checked.notes)
+    assert checked.results["de"].spam is None

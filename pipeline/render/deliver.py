@@ -32,6 +32,9 @@ from pipeline.render.result import RenderResult
 from pipeline.store import IssuePaths
 
 CHECKS = ("spam", "clients", "a11y")
+# check → (the prefix of its finding codes, its name in messages)
+NAMES = {"spam": ("spam", "spam"), "clients": ("client", "client-support"),
+         "a11y": ("accessibility", "accessibility")}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,10 @@ def check_delivery(
     delivery = Delivery(dict(results))
     if not results:
         return delivery
+    for check in sorted(options.skip):
+        prefix, name = NAMES[check]
+        message = f"The {name} check was skipped (NEWSLETTER_SKIP_CHECKS); unset it before sending."
+        delivery.note(f"{prefix}-check-skipped", message)
     if "spam" not in options.skip:
         _spam(config, delivery)
     if "clients" not in options.skip:

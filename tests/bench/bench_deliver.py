@@ -23,6 +23,7 @@ from pipeline.render.a11y import find_axe
 from pipeline.render.clients import find_caniemail
 from pipeline.render.deliver import CHECKS, DeliveryOptions, check_delivery
 from pipeline.render.spam import find_spamassassin, score_messages
+from pipeline.report import spam_points
 from pipeline.store import IssuePaths, write_atomic
 from tests.bench import BenchSection
 from tests.bench.bench_render import seed_documents
@@ -88,7 +89,9 @@ def _spam_table(results: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     for lang in results:
         before, now = scores[f"{lang}/before"], scores[f"{lang}/now"]
         rules = ", ".join(f"{r.name} {r.score:.1f}" for r in now.rules if r.score > 0.05) or "–"
-        rows.append(f"| {lang} | {before.score:.1f} | {now.score + 0.0:.1f} | {rules} |")
+        rows.append(
+            f"| {lang} | {spam_points(before.score)} | {spam_points(now.score)} | {rules} |"
+        )
         data[lang] = {"before": before.score, "now": now.score}
     intro = "SpamAssassin 4 (local rules, `spamassassin -L`), every language before and now:\n\n"
     return intro + "\n".join(rows), data

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
+from collections.abc import Sequence
 from email.message import EmailMessage
+from typing import NoReturn
+
+import pytest
+
+from pipeline.document import Finding
 
 OLD_STYLE = 'style="display:none;font-size:1px;'
 
@@ -23,3 +30,15 @@ def before_the_fix(eml: bytes) -> bytes:
             cte = str(part["Content-Transfer-Encoding"])
             part.set_content(html, subtype="html", charset="utf-8", cte=cte)
     return message.as_bytes()
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip a test whose tool is missing here; fail it in CI, where .ci/run installs the tools."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so this must run: .ci/run and make install it)")
+    pytest.skip(reason)
+
+
+def tool_notes(notes: Sequence[Finding]) -> list[Finding]:
+    """The notes about the tools, without those for checks a test left out on purpose."""
+    return [note for note in notes if "NEWSLETTER_SKIP_CHECKS" not in note.message]
