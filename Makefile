@@ -13,6 +13,13 @@ LANGS ?=
 PROVIDER ?=
 SEND ?=
 
+# From npm, when npm is there (the build and the tests skip what they lack, with a note):
+# axe-core for the accessibility check of the e-mails and the preview, and caniemail's data
+# (only its JSON is unpacked; the checker is Python) for the e-mail client support check.
+AXE_JS := .cache/axe/node_modules/axe-core/axe.min.js
+CANIEMAIL_JSON := .cache/caniemail/package/data/caniemail.json
+CANIEMAIL_VERSION := 2.0.2
+NPM_ASSETS := $(AXE_JS) $(CANIEMAIL_JSON)
 ISSUE_DIR = $(if $(ISSUE),issues/$(ISSUE),)
 LANG_FLAG = $(if $(LANGS),--langs $(LANGS),)
 
@@ -40,7 +47,7 @@ $(STAMP): pyproject.toml uv.lock
 	$(UV) sync --locked --quiet
 	@touch $@ $(RUNTIME_STAMP)
 
-issue: $(RUNTIME_STAMP)  ## build the newest issue (ISSUE=<slug> LANGS=de,fr STRICT=1 PROVIDER=… ARGS="--beam-size 2")
+issue: $(RUNTIME_STAMP) $(NPM_ASSETS)  ## build the newest issue (ISSUE=<slug> LANGS=de,fr STRICT=1 PROVIDER=… ARGS="--check-links")
 	$(RUN)/newsletter build $(ISSUE_DIR) $(LANG_FLAG) --install-models $(if $(filter 1,$(STRICT)),--strict,) $(if $(PROVIDER),--provider $(PROVIDER),) $(ARGS)
 
 test: lint pytest  ## lint + the whole test suite, offline
@@ -52,12 +59,16 @@ lint: $(STAMP)  ## ruff + mypy + the workflows (schema, then zizmor's security a
 	$(RUN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(RUN)/zizmor --offline --no-progress .github/workflows/
 
-# axe-core (npm) for the accessibility check in the browser tests; without npm they skip.
-AXE_JS := .cache/axe/node_modules/axe-core/axe.min.js
 $(AXE_JS):
 	-npm install --no-save --no-audit --no-fund --loglevel=error --prefix .cache/axe axe-core@4.14.1
 
-pytest: $(STAMP) $(AXE_JS)
+$(CANIEMAIL_JSON):
+	-mkdir -p .cache/caniemail && cd .cache/caniemail \
+		&& npm pack --silent --loglevel=error caniemail@$(CANIEMAIL_VERSION) >/dev/null \
+		&& tar -xzf caniemail-$(CANIEMAIL_VERSION).tgz package/data/caniemail.json package/LICENSE \
+		&& rm -f caniemail-$(CANIEMAIL_VERSION).tgz
+
+pytest: $(STAMP) $(NPM_ASSETS)
 	$(RUN)/pytest -q
 
 # Always from the issue's source language (ISSUE empty: the newest issue); LANGS narrows the

@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.config import IssueConfig, check_provider, load_issue
-from pipeline.document import Document, to_dict
+from pipeline.document import Document, Finding, to_dict
 from pipeline.errors import CheckError
 from pipeline.ingest import ingest_file
 from pipeline.languages import english_name, native_name
-from pipeline.report import entry_ok, error_findings, merge_stage, stage_finding
+from pipeline.report import (
+    entry_ok,
+    error_findings,
+    merge_stage,
+    spam_points,
+    stage_finding,
+)
 from pipeline.store import IssuePaths, write_json
 from pipeline.translate.engine import EngineSettings
 
@@ -41,6 +47,7 @@ class BuildOptions:
     screenshots: bool | None = None
     until: str = "preview"
     settings: EngineSettings | None = None
+    check_links: bool = False  # ask every link of the e-mails once (network)
 
 
 def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
@@ -50,6 +57,9 @@ def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
     langs = _languages(config, options.langs)
     # Checked before any stage runs: a typo should not cost a translation run.
     provider = check_provider(options.provider or config.send.provider)
+    from pipeline.render.deliver import DeliveryOptions, check_delivery
+
+    checks = DeliveryOptions.from_env(check_links=options.check_links)
     _say(f"issue {paths.slug}: {len(langs)} languages → {paths.out}")
 
     source = ingest_stage(config, paths)
@@ -68,7 +78,10 @@ def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
 
     documents = {lang: r.document for lang, r in translated.items() if r.document is not None}
     rendered = render_issue(config, paths, documents, provider=provider)
-    report = build_report(config, provider, translated, rendered)
+    delivered = check_delivery(config, paths, rendered, checks)
+    for note in delivered.notes:
+        _say(f"note: {note.message}")
+    report = build_report(config, provider, translated, delivered.results, delivered.notes)
     write_json(paths.report_json, report)
     _summarise(report)
     if options.until != "render":
@@ -110,8 +123,10 @@ def build_report(
     provider: str,
     translated: Mapping[str, LanguageResult],
     rendered: Mapping[str, RenderResult],
+    notes: Sequence[Finding] = (),
 ) -> dict[str, Any]:
-    """report.json: one entry per language, from what translate and render returned."""
+    """report.json: one entry per language, from what translate and render returned;
+    ``notes`` are the render stage's issue-level findings (a check skipped, say)."""
     languages = {
         lang: _language_entry(result, rendered.get(lang)) for lang, result in translated.items()
     }
@@ -122,7 +137,7 @@ def build_report(
         "provider": provider,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "languages": languages,
-        "findings": [],
+        "findings": [stage_finding(note, "render") for note in notes],
     }
 
 
@@ -168,9 +183,11 @@ def _summarise(report: Mapping[str, Any]) -> None:
         errors = sum(1 for f in entry["findings"] if f["level"] == "error")
         warnings = sum(1 for f in entry["findings"] if f["level"] == "warning")
         size = entry.get("sizes", {}).get("html_encoded")
-        size_text = f"{size / 1000:.0f} KB" if size else "-"  # as checks.py counts
+        size_text = f"{size / 1000:.0f} KB" if size else "-"  # as render/qa.py counts
         counts = f"{errors} errors, {warnings} warnings"
-        _say(f"  {lang}  {entry['status']:<11} {size_text:>6}  {counts}")
+        spam = entry.get("spam")
+        spam_text = f", spam {spam_points(spam['score'])}" if spam else ""
+        _say(f"  {lang}  {entry['status']:<11} {size_text:>6}  {counts}{spam_text}")
 
 
 def _raise_on_errors(report: Mapping[str, Any]) -> None:

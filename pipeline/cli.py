@@ -73,6 +73,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         screenshots=args.screenshots,
         until=args.until,
         settings=settings,
+        check_links=args.check_links,
     )
     run_issue(_issue_dir(args.issue_dir), options)
     return 0
@@ -112,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="take preview screenshots (default: when Chromium is installed)",
+    )
+    p.add_argument(
+        "--check-links",
+        action="store_true",
+        help="ask every link of the e-mails once (HEAD, then GET); needs the network",
     )
     p.add_argument(
         "--until",

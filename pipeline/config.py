@@ -11,9 +11,19 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
+from pipeline.config_delivery import (
+    DEFAULT_EMAIL_CLIENTS,
+    DEFAULT_MAX_SPAM_SCORE,
+    DEFAULT_UTM,
+    Utm,
+    parse_email_clients,
+    parse_max_spam_score,
+    parse_utm,
+)
 from pipeline.errors import ConfigError
 from pipeline.languages import EU_LANGUAGES
 
@@ -63,6 +73,8 @@ class SendConfig:
     lists: Mapping[str, Mapping[str, tuple[int, ...]]]
     # the raw [send.<provider>] tables, for provider-specific keys
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # the .eml's To: the list's own address or a test recipient (default: the sender)
+    to: str | None = None
 
     def lists_for(self, provider: str, lang: str) -> tuple[int, ...]:
         by_lang = self.lists.get(provider, {})
@@ -87,6 +99,12 @@ class IssueConfig:
     pull_quote: str | None = None
     # where each language's web version lives, e.g. "https://example.org/news/{slug}/{lang}/"
     web_url: str | None = None
+    # deliverability: send refuses a language SpamAssassin scores above this
+    max_spam_score: float = DEFAULT_MAX_SPAM_SCORE
+    # caniemail client names or globs ("gmail", "outlook.windows", "*.ios")
+    email_clients: tuple[str, ...] = DEFAULT_EMAIL_CLIENTS
+    # campaign parameters added to every link; None: off
+    utm: Utm | None = DEFAULT_UTM
 
     @property
     def target_languages(self) -> tuple[str, ...]:
@@ -185,6 +203,9 @@ def parse_issue(data: Mapping[str, Any], path: Path, text: str = "") -> IssueCon
     send = _send(c, data.get("send"))
     web_url = _web_url(c, data.get("web_url"))
     pull_quote = c.optional_string(data, "pull_quote")
+    max_spam_score = parse_max_spam_score(c.problem, data)
+    email_clients = parse_email_clients(c.problem, data)
+    utm = parse_utm(c.problem, data)
     if c.problems:
         count = len(c.problems)
         raise ConfigError(
@@ -207,6 +228,9 @@ def parse_issue(data: Mapping[str, Any], path: Path, text: str = "") -> IssueCon
         require_review=bool(require_review),
         pull_quote=pull_quote,
         web_url=web_url,
+        max_spam_score=max_spam_score,
+        email_clients=email_clients,
+        utm=utm,
     )
 
 
@@ -328,9 +352,12 @@ def _send(c: _Collector, table: Any) -> SendConfig:
     reply_to = c.optional_string(table, "reply_to", "send.")
     if reply_to and not _EMAIL.match(reply_to):
         c.problem("send.reply_to", f'"{reply_to}" is not an e-mail address')
+    to = c.optional_string(table, "to", "send.")
+    if to and not _EMAIL.match(parseaddr(to)[1]):
+        c.problem("send.to", f'"{to}" is not an e-mail address (like "CECOP <news@example.org>")')
     options = {k: v for k, v in table.items() if isinstance(v, dict) and k != "sender"}
     lists = {name: _lists(c, name, opts.get("lists", {})) for name, opts in options.items()}
-    return SendConfig(str(provider), sender, reply_to, lists, options)
+    return SendConfig(str(provider), sender, reply_to, lists, options, to)
 
 
 def _lists(c: _Collector, provider: str, value: Any) -> dict[str, tuple[int, ...]]:

@@ -54,6 +54,7 @@ class LanguageView:
     eml_href: str | None
     document_file: str | None  # relative to build/<slug>/
     shots: Mapping[int, str] = field(default_factory=dict)
+    spam: Mapping[str, Any] | None = None  # SpamAssassin's {score, max, rules}, when it ran
 
     @property
     def page_href(self) -> str:
@@ -172,6 +173,7 @@ def language_view(paths: IssuePaths, code: str, entry: Mapping[str, Any]) -> Lan
         text_href=hrefs["text"],
         eml_href=hrefs["eml"],
         document_file=document,
+        spam=entry.get("spam") if isinstance(entry.get("spam"), dict) else None,
     )
 
 

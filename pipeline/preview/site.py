@@ -29,7 +29,7 @@ from pipeline.preview.model import (
     build_page,
     finding_view,
 )
-from pipeline.report import load_report
+from pipeline.report import load_report, spam_points, spam_rules_text
 from pipeline.resources import templates_dir
 from pipeline.store import IssuePaths, write_atomic
 
@@ -69,6 +69,8 @@ def _environment() -> Environment:
     )
     env.filters["kb"] = _kb
     env.filters["percent"] = lambda share: f"{float(share) * 100:.0f} %"
+    env.filters["points"] = spam_points
+    env.filters["spam_rules"] = spam_rules_text
     return env
 
 

@@ -24,6 +24,7 @@ from pipeline.config import IssueConfig
 from pipeline.document import Document, Finding, Speaker
 from pipeline.errors import RenderError
 from pipeline.languages import babel_locale, native_name
+from pipeline.render.utm import campaign_links
 
 FONT_STACK = (
     "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, "
@@ -249,8 +250,13 @@ def build_context(
     text: Callable[[str], Any],
     notes: Notes,
 ) -> dict[str, Any]:
-    """Every value the templates use; ``text`` escapes content for the part being written."""
+    """Every value the templates use; ``text`` escapes content for the part being written.
+
+    Every real link carries the language's campaign parameters (``track``); the unsubscribe
+    link and the provider's placeholders never do.
+    """
     tags = placeholders_for(provider, config, doc.lang)
+    track = campaign_links(config, doc.lang)
     pull_quote = _field(config, doc, "pull_quote", notes)
     disclaimer = _disclaimer(config, doc, notes)
     items = [
@@ -277,22 +283,26 @@ def build_context(
         "org": {
             "name": text(org.name),
             "address": text(org.address),
-            "website": org.website,
+            "website": track(org.website),
             "website_label": text(re.sub(r"^https://(www\.)?|/$", "", org.website)),
         },
         "lede": [text(p) for b in doc.blocks[: _lede_length(doc)] for p in b.paragraphs],
         "items": items,
         "links": [
-            {"label": text(doc.fields.get(f"link.{i}") or link.label), "url": link.url}
+            {"label": text(doc.fields.get(f"link.{i}") or link.label), "url": track(link.url)}
             for i, link in enumerate(config.links)
         ],
-        "disclaimer": disclaimer and Disclaimer(text(disclaimer.language), disclaimer.url),
+        "disclaimer": disclaimer
+        and Disclaimer(text(disclaimer.language), disclaimer.url and track(disclaimer.url)),
         "other_languages": [
-            OtherLanguage(o.lang, text(o.name), o.url)
+            OtherLanguage(o.lang, text(o.name), track(o.url))
             for o in _other_languages(config, doc.lang, languages)
         ],
         "unsubscribe": _tag(tags.unsubscribe, provider, text),
-        "mirror": _tag(tags.mirror, provider, text),
+        # the web version: a placeholder at Brevo and listmonk, a real (tracked) link otherwise
+        "mirror": _tag(
+            tags.mirror if provider in PLACEHOLDERS else track(tags.mirror), provider, text
+        ),
     }
 
 
