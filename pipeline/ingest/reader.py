@@ -35,26 +35,25 @@ from pathlib import Path
 
 from pipeline.document import Block, BlockType, Document, Speaker
 from pipeline.errors import SourceError
-from pipeline.ingest.labels import (
-    ANSWER_LABELS,
-    CREDIT,
+from pipeline.ingest.labels import ANSWER_LABELS, QUESTION_LABELS, Label, match_label
+from pipeline.ingest.lint import LintWarning, lint_paragraphs
+from pipeline.ingest.names import (
     DECLARATION,
-    INTRO,
-    NOTE,
-    QUESTION_LABELS,
-    SEPARATOR,
-    Label,
     initials,
     intro_speakers,
-    is_thanks,
-    is_thanks_text,
     leading_name,
-    match_label,
-    mentions,
     strip_title,
     trailing_name,
 )
-from pipeline.ingest.lint import LintWarning, lint_paragraphs
+from pipeline.ingest.phrases import (
+    CREDIT,
+    INTRO,
+    NOTE,
+    SEPARATOR,
+    is_thanks,
+    is_thanks_text,
+    mentions,
+)
 from pipeline.ingest.source import read_source
 
 __all__ = ["IngestResult", "LintWarning", "ingest_file", "ingest_text"]

@@ -1,0 +1,149 @@
+"""Web-paste clean-up, on the record: what an editor's browser or CMS left in the text.
+
+A text pasted from a web page or the HTML source of one carries HTML entities (``&amp;``,
+``&rsquo;``, ``&#347;``), tags (``<p>``, ``<strong>``, ``<br>``), soft hyphens, zero-width
+characters (which hide a ``CECOP:`` label from the reader) and ``&nbsp;`` spacer lines.
+:func:`clean` removes them and records every change as an :class:`Edit` with its source line,
+so the reader can say what it changed ("nothing lost except what the clean-up report names").
+
+Tags are only known HTML element names, so ``<3`` or ``<Name>`` in prose stay. Block tags end
+a paragraph (``</p>``, ``<h2>``, ``<div>``…), ``<br>`` ends a line (two in a row end a
+paragraph) and ``<li>`` starts a ``•`` list item. The output is a list of :class:`Line`; one
+source line may become several, each keeping the number of the line it came from.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pipeline.ingest.source import normalise
+
+KINDS = {
+    "entity": "decoded HTML entities",
+    "tag": "removed HTML tags",
+    "soft-hyphen": "removed soft hyphens",
+    "zero-width": "removed zero-width characters",
+    "spacer-line": "read a line of only no-break spaces as a blank line",
+}
+_INLINE = (
+    "a|b|strong|em|i|u|s|span|font|small|big|sup|sub|mark|abbr|cite|code|q|time|img|o:p|wbr|ins"
+    "|del"
+)
+_BLOCK = (
+    "p|div|h[1-6]|blockquote|section|article|header|footer|figure|figcaption|ul|ol|dl|dt|dd"
+    "|table|thead|tbody|tr|td|th|hr|pre|center|main|aside|nav"
+)
+_TAG = re.compile(
+    rf"<(?P<close>/?)(?P<name>{_INLINE}|{_BLOCK}|br|li)\b(?:\s[^<>]*)?/?>", re.IGNORECASE
+)
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+_SOFT_HYPHEN = "\u00ad"
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_SPACES = re.compile("[ \u00a0\u2000-\u200a\u202f\u205f\u3000]*")
+_PARAGRAPH_BREAK = "\n\n"
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int  # 1-based line of the source file this text came from
+    text: str
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change the clean-up made: ``old`` became ``new`` on source line ``line``."""
+
+    line: int
+    kind: str  # a key of KINDS
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class CleanupNote:
+    """What the clean-up changed on one line, in one sentence for the editor."""
+
+    line: int
+    kind: str
+    message: str
+
+
+def clean(text: str) -> tuple[list[Line], list[Edit]]:
+    """Clean normalised text line by line; the lines keep their source line numbers."""
+    lines: list[Line] = []
+    edits: list[Edit] = []
+    for number, raw in enumerate(text.split("\n"), start=1):
+        cleaned = _clean_line(raw, number, edits)
+        lines += [Line(number, part) for part in cleaned.split("\n")]
+    return lines, edits
+
+
+def _clean_line(raw: str, number: int, edits: list[Edit]) -> str:
+    if not any(c in raw for c in "<&\u00ad\u200b\u200c\u200d\u2060\ufeff"):
+        return raw
+    text = _ZERO_WIDTH.sub(lambda m: _record(edits, number, "zero-width", m.group(), ""), raw)
+    text = text.replace(_SOFT_HYPHEN, "")
+    edits += [Edit(number, "soft-hyphen", _SOFT_HYPHEN, "")] * raw.count(_SOFT_HYPHEN)
+    text = _TAG.sub(lambda m: _record(edits, number, "tag", m.group(), _tag_break(m)), text)
+    text = _ENTITY.sub(lambda m: _record(edits, number, "entity", m.group(), _decode(m)), text)
+    parts = [_blank_spacer(part, number, edits) for part in text.split("\n")]
+    return "\n".join(normalise(part) for part in parts)
+
+
+def _record(edits: list[Edit], number: int, kind: str, old: str, new: str) -> str:
+    edits.append(Edit(number, kind, old, new))
+    return new
+
+
+def _decode(match: re.Match[str]) -> str:
+    decoded = html.unescape(match.group())
+    # An unknown entity is left as it was, and a decoded control character would make a
+    # text file binary: both stay as written.
+    if decoded == match.group() or any(ord(c) < 32 for c in decoded):
+        return match.group()
+    return decoded
+
+
+def _tag_break(match: re.Match[str]) -> str:
+    """What a tag leaves behind: nothing, a line break, a paragraph break or a list bullet."""
+    name = match["name"].lower()
+    if name == "br":
+        return "\n"
+    if name == "li":
+        return "" if match["close"] else "\n• "
+    return _PARAGRAPH_BREAK if re.fullmatch(_BLOCK, name) else ""
+
+
+def _blank_spacer(part: str, number: int, edits: list[Edit]) -> str:
+    """A line that held only no-break spaces (``&nbsp;``) is a blank line."""
+    if part and _SPACES.fullmatch(part) and "\u00a0" in part:
+        edits.append(Edit(number, "spacer-line", part.replace(" ", ""), ""))
+        return ""
+    return part
+
+
+def notes(edits: Iterable[Edit]) -> list[CleanupNote]:
+    """One note per line and kind of change, e.g. ``removed HTML tags: <p> ×2, </p>``."""
+    grouped: dict[tuple[int, str], Counter[str]] = {}
+    for edit in edits:
+        grouped.setdefault((edit.line, edit.kind), Counter())[_shown(edit)] += 1
+    return [
+        CleanupNote(line, kind, f"{KINDS[kind]}: {_list(counts)}")
+        for (line, kind), counts in sorted(grouped.items())
+    ]
+
+
+def _shown(edit: Edit) -> str:
+    if edit.kind == "entity":
+        return f"{edit.old} → {edit.new}"
+    if edit.kind in ("soft-hyphen", "zero-width", "spacer-line"):
+        return " ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(edit.old))
+    return edit.old
+
+
+def _list(counts: Counter[str]) -> str:
+    return ", ".join(f"{text} ×{n}" if n > 1 else text for text, n in counts.items())
