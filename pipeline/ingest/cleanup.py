@@ -30,8 +30,7 @@ KINDS = {
     "spacer-line": "read a line of only no-break spaces as a blank line",
 }
 _INLINE = (
-    "a|b|strong|em|i|u|s|span|font|small|big|sup|sub|mark|abbr|cite|code|q|time|img|o:p|wbr|ins"
-    "|del"
+    "a|b|strong|em|i|u|s|span|font|small|big|sup|sub|mark|abbr|cite|code|q|time|img|o:p|wbr|ins|del"
 )
 _BLOCK = (
     "p|div|h[1-6]|blockquote|section|article|header|footer|figure|figcaption|ul|ol|dl|dt|dd"

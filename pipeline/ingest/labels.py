@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.ingest.names import PARTICLES
-from pipeline.ingest.phrases import CREDIT, INTRO, NOTE
+from pipeline.ingest.phrases import ABOUT, CREDIT, INTRO, NOTE
 
 _NAME_WORD = r"[^\W\d_][\w'’.\-]*"
 _EMPHASIS = r"\*\*|__|\*|_"
@@ -37,24 +37,85 @@ ANSWER_LABELS = {
     "antwoord", "vastaus", "svar", "sv", "s", "o", "odpowiedź", "odpověď", "απάντηση",
 }  # fmt: skip
 
+# "CECOP — …", "KWN – …", "Dirk - …": a name and a spaced dash (no initials, no markup inside).
+_DASH_LABEL = re.compile(
+    rf"^(?P<open>\*\*)?(?P<name>{_NAME_WORD}(?:[ ]{_NAME_WORD}){{0,4}})(?P<close>\*\*)?"
+    r" (?P<dash>[–—]|-{1,2}) (?=\S)"
+)
+_QUESTION_WORDS = (
+    "q|question|frage|pregunta|domanda|pytanie|vraag|kysymys|fråga|spørgsmål|otázka|pergunta"
+)
+# "1. …", "Question 2: …", "Q3: …", "**4.** …": a question number at the start of a paragraph.
+_NUMBER_LABEL = re.compile(
+    rf"^(?P<open>\*\*)?(?:(?P<word>{_QUESTION_WORDS})[ ]?)?(?P<num>\d{{1,2}})"
+    r"(?:[ ]?[.:)](?P<close>\*\*)?|(?P<close2>\*\*)?[ ][–—-]) (?=\S)",
+    re.IGNORECASE,
+)
+# "P. ¿…?" / "R. …": the Spanish and Portuguese press write Q and A letters with a period.
+_LETTER_PERIOD = re.compile(r"^(?P<name>[A-Z])\. (?=\S)")
+_SENTENCE_END = re.compile(r"[.!?…](?:\s|$)")
+
+
 @dataclass(frozen=True)
 class Label:
     raw: str  # exactly what is removed from the line, trailing space included
-    name: str
+    name: str  # "" for a bare question number
     init: str | None
+    style: str = "colon"  # colon | dash | number | dialogue
+    number: int | None = None  # the question number of a numbered label
+
+    @property
+    def shown(self) -> str:
+        """The label as an editor wrote it, for messages: ``"CECOP —"``, ``"1."``."""
+        return self.raw.strip()
 
 
 def match_label(line: str) -> Label | None:
     """The speaker label at the start of ``line``, if it looks like one (no context used)."""
+    return _colon_label(line) or _dash_label(line) or number_label(line) or _period_label(line)
+
+
+def _colon_label(line: str) -> Label | None:
     match = _LABEL.match(line)
     if not match or ((match["close"] or match["after"]) and not match["open"]):
         return None  # "CECOP**:" is a typo, but "**CECOP: question?**" bolds the whole turn
     name = match["name"]
-    words = name.split(" ")
-    if not words[0][:1].isupper() or not all(w[:1].isupper() or w in PARTICLES for w in words):
-        return None
-    if NOTE.match(line) or INTRO.match(line) or CREDIT.match(line):
+    if not _is_name(name) or _is_stock_line(line):
         return None
     return Label(match.group(0), name, match["init"])
 
 
+def _dash_label(line: str) -> Label | None:
+    match = _DASH_LABEL.match(line)
+    if not match or bool(match["open"]) != bool(match["close"]) or not _is_name(match["name"]):
+        return None
+    rest = line[match.end() :]
+    first_sentence = _SENTENCE_END.split(rest, maxsplit=1)[0]
+    if f" {match['dash']} " in first_sentence or _is_stock_line(line):
+        return None  # "KWN – Kooperativa Women's Network – is a …" is an apposition
+    return Label(match.group(0), match["name"], None, "dash")
+
+
+def number_label(line: str) -> Label | None:
+    """A numbered question's label: ``1.``, ``Question 2:``, ``Q3:`` (its word is its name)."""
+    match = _NUMBER_LABEL.match(line)
+    if not match or bool(match["open"]) != bool(match["close"] or match["close2"]):
+        return None
+    word = match["word"] or ""
+    return Label(match.group(0), word, None, "number", int(match["num"]))
+
+
+def _period_label(line: str) -> Label | None:
+    match = _LETTER_PERIOD.match(line)
+    if not match or match["name"].casefold() not in QUESTION_LABELS | ANSWER_LABELS:
+        return None
+    return Label(match.group(0), match["name"], None, "period")
+
+
+def _is_name(name: str) -> bool:
+    words = name.split(" ")
+    return words[0][:1].isupper() and all(w[:1].isupper() or w in PARTICLES for w in words)
+
+
+def _is_stock_line(line: str) -> bool:
+    return bool(NOTE.match(line) or INTRO.match(line) or CREDIT.match(line) or ABOUT.match(line))

@@ -10,6 +10,7 @@ Marković, in Belgrade``) are found by :func:`prose_names`. Polish intros declin
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from pipeline.document import Speaker
 
@@ -29,7 +30,6 @@ _NEXT_PERSON = re.compile(
     rf"(?:,\s*|\s){_CONJUNCTIONS}\s+"
     rf"(?P<name>[^\W\d_][\w'’.\-]*(?:\s(?:[^\W\d_][\w'’.\-]*))+?)(?=\s*(?:,|\.?$))"
 )
-
 
 
 def initials(name: str) -> str:
@@ -52,7 +52,14 @@ def intro_speakers(body: str, labels: set[str]) -> list[Speaker]:
     a second person counts only when a label names them (German capitalises every noun, so
     "und Vorständin der Genossenschaft X" must not become a person).
     """
-    declarations = list(DECLARATION.finditer(body))
+    used = {n.casefold() for n in labels}
+    declarations = [
+        m
+        for m in DECLARATION.finditer(body)
+        if m["init"].casefold() in used
+        or strip_title(trailing_name(body[: m.start()].rstrip())).casefold() in used
+        or not body[: m.start()].strip(" ,").count(",")  # the person the line starts with
+    ]  # "(COCETA)" after an organisation's name, never used as a label, declares nobody
     if not declarations:
         return _undeclared_speakers(body, labels)
     speakers = []
@@ -143,3 +150,76 @@ def clean_role(text: str) -> str | None:
     role = re.sub(rf"(?:,?\s+{_CONJUNCTIONS})$", "", role)
     return role or None
 
+
+@dataclass(frozen=True)
+class Person:
+    """A full name in the prose before the first turn, and how much it looks like the guest."""
+
+    name: str
+    line: int
+    role: str | None
+    score: int  # 2 when set off by commas as in "its coordinator, Jelena Marković, in …"
+
+
+_RUN = re.compile(
+    r"(?<![\w'’])(?:(?:Dr|Prof|Mr|Mrs|Ms|Mme|M|Herr|Frau|Dott|Sr|Sra)\.? )?"
+    r"(?P<name>[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’\-]+(?: (?:(?:de|da|del|della|di|du|la|le|van|von|der|den|ter"
+    r"|y|Van|Von|De|Del|Da|Di|Ó|O’|Mc)\ )*[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’\-]+){1,3})"
+)
+# German nouns are capitalised: "mit ihrem Vorstandsvorsitzenden Josef Schneider".
+_DETERMINERS = {
+    "the", "a", "an", "our", "its", "their", "der", "die", "das", "dem", "den", "des", "ein",
+    "eine", "einem", "einen", "einer", "ihrem", "ihren", "ihrer", "seinem", "seinen", "unserem",
+    "unseren", "le", "la", "les", "du", "il", "lo", "el", "los", "las", "del",
+}  # fmt: skip
+
+
+def prose_people(text: str, line: int) -> list[Person]:
+    """Full names (two to four capitalised words) in a paragraph of prose, with a role if any."""
+    people = []
+    for match in _RUN.finditer(text):
+        name = _trim_nouns(text, match)
+        words = name.split(" ")
+        if len(words) < 2 or any(w.isupper() or any(c.isdigit() for c in w) for w in words):
+            continue  # "ICA", "COP29": acronyms and codes are no part of a person's name
+        before = text[: match.start()].rstrip()
+        after = text[match.end() :]
+        described = after.startswith(", ") and after[2:3].islower()  # "…, president of …"
+        apposition = before.endswith(",") and after[:1] in ",."  # "Son maire, Bernard Roux,"
+        people.append(Person(name, line, None, 2 * described + apposition))
+    return people
+
+
+def _trim_nouns(text: str, match: re.Match[str]) -> str:
+    """Drop a leading capitalised noun that follows a determiner (German) from a name run."""
+    words = match["name"].split(" ")
+    previous = text[: match.start("name")].rstrip().rsplit(" ", 1)[-1].casefold()
+    if len(words) > 2 and previous in _DETERMINERS:
+        words = words[1:]
+    return " ".join(words)
+
+
+_PL_ENDINGS = (("skim", "ski"), ("ckim", "cki"), ("dzkim", "dzki"), ("ą", "a"), ("iem", ""),
+               ("em", ""))  # fmt: skip
+
+
+def polish_nominative(speaker: Speaker) -> Speaker:
+    """ "Rozmowa z Agnieszką Kowalczyk" names her in the instrumental: give back the nominative.
+
+    Only the regular endings: -ą → -a (Agnieszką, Kowalską), -skim/-ckim → -ski/-cki,
+    -em/-iem dropped after a consonant (Janem, Nowakiem). Other words are kept as written.
+    """
+    words = [_nominative(w) for w in speaker.name.split(" ")]
+    name = " ".join(words)
+    new_id = name if speaker.id == speaker.name else speaker.id
+    return Speaker(new_id, name, speaker.role)
+
+
+def _nominative(word: str) -> str:
+    for ending, replacement in _PL_ENDINGS:
+        stem = word[: len(word) - len(ending)]
+        if word.endswith(ending) and len(stem) >= 2:
+            if ending in ("em", "iem") and stem[-1:] in "aeiouyąęó":
+                continue
+            return stem + replacement
+    return word

@@ -32,7 +32,9 @@ NOTE = re.compile(
 INTRO = re.compile(
     r"^(?:#+ )?(?:\*\*|__|\*|_)?(?:an? )?(?:interview|in conversation|conversation|q&a"
     r"|a conversation|entretien|entrevue|rencontre|gespräch|im gespräch|intervista|entrevista"
-    r"|rozmowa|rozhovor|haastattelu|intervju|συνέντευξη)\s+(?:with|avec|mit|con|a|com|met|z|s|med|kanssa|με)\s",
+    r"|rozmowa|rozhovor|haastattelu|intervju|συνέντευξη)\s+(?:with|avec|mit|con|a|com|met|z|s|med|kanssa|με)\s"
+    # Polish: "Z Janem Nowickim, …, rozmawia Ewa Mazur." (with X talks Y)
+    r"|^ze?\s(?=[^.?!]*\brozmawia(?:ł|ła|li|ły)?\s)",
     re.IGNORECASE,
 )
 # Credits and captions stand alone wherever they are ("Interview by …", "Photo: …").
@@ -40,13 +42,12 @@ CREDIT = re.compile(
     r"^(?:\*\*|__|\*|_|\()?(?:(?:an? )?interview(?:ed)?(?: conducted)? by|questions by"
     r"|propos recueillis par|(?:entretien|interview) réalisée? par|(?:das )?(?:interview"
     r"|gespräch) führte|interview(?:t)? von|(?:intervista )?a cura di|intervista di"
-    r"|(?:entrevista )?realizada por|entrevista de)\b"
+    r"|(?:entrevista )?realizada por|entrevista de|rozmawia(?:ł|ła|li|ły)?)\b"
     r"|^(?:\*\*|__|\*|_|\()?(?:photos?(?: credits?)?|photographs?|pictures?|images?|credits?"
     r"|crédits?(?: photos?)?|fotos?|bild(?:er|nachweis)?|source|quelle|fonte|fuente)\s?:",
     re.IGNORECASE,
 )
 SEPARATOR = re.compile(r"^[\W_]+$")  # "---", "* * *", "~": no letters or digits at all
-DECLARATION = re.compile(r"\((?P<init>[^\W_][\w.\-]{0,7})\)")
 THANKS = re.compile(
     r"^(?:thank|thanks|many thanks|merci|un grand merci|mille mercis|danke|vielen dank"
     r"|herzlichen dank|besten dank|grazie|gracias|muchas gracias|obrigad|dank je|dank u"
@@ -69,17 +70,53 @@ FIRST_PERSON = re.compile(
     re.IGNORECASE,
 )
 
+# The interviewer, named by the interviewer's words for it: "the interviewer", "we" (credit lines).
+INTERVIEWER_NAME = re.compile(r"\brozmawia(?:ł|ła|li|ły)?\s+(?P<name>\S+(?: \S+)+?)\.?$")
+# Aftermatter after the last answer: "About CECOP:", "Find out more:", and their translations.
+ABOUT = re.compile(
+    r"^(?:\*\*|__|\*|_)?(?:about|à propos d[eu'’]|a propos d[eu'’]|über|sobre|acerca de"
+    r"|informazioni su|chi è|chi siamo|o (?=[A-ZŁŚŻ])|who (?:is|are)|qui est|qui sommes-nous"
+    r"|quiénes somos|kim jest|wer ist|over)\b[^:]{0,60}?\s?:",
+    re.IGNORECASE,
+)
+MORE = re.compile(
+    r"^(?:\*\*|__|\*|_)?(?:find out more|more information|more info|further information"
+    r"|learn more|read more|for more information|useful links?|links?|websites?|contacts?"
+    r"|weitere informationen|mehr (?:informationen|erfahren|infos?|unter)|kontakt"
+    r"|pour en savoir plus|en savoir plus|plus d['’]informations?|pour plus d['’]informations?"
+    r"|per saperne di più|per maggiori informazioni|maggiori informazioni|più informazioni"
+    r"|contatti|más información|para saber más|más info|contacto|więcej informacji"
+    r"|dowiedz się więcej|kontakt|meer informatie|lees meer)\s?:",
+    re.IGNORECASE,
+)
+LINK = re.compile(r"(?:https?://|\bwww\.)[^\s<>]+", re.IGNORECASE)
+# The thanks word within the first words: "Ingrid, Marco, thank you both.", "Der ZdK dankt …".
+_THANKS_NEAR_START = 7
+
+
+def is_aftermatter(text: str) -> bool:
+    """A paragraph that introduces the organisation, a link or more information."""
+    return bool(ABOUT.match(text) or MORE.match(text))
+
+
 def is_thanks(text: str, names: list[str], *, labelled: bool = False) -> bool:
     """The interviewer thanking: "Thank you, Anne-Laure!", "Merci, Claire !", "Vielen Dank!".
 
-    "Thanks to the new law, …" is the interviewee's "because of", unless it names someone.
+    Also with the thanks inside ("Ingrid, Marco, thank you both.") and in the third person
+    ("CECOP thanks Giovanni Ferraro for …", "Der ZdK dankt Birgit Hansen …"). "Thanks to the
+    new law, …" is the interviewee's "because of", unless it names someone.
     """
-    if not THANKS.match(text) or "?" in text:
+    if "?" in text or not (THANKS.match(text) or _thanks_near_start(text)):
         return False
     if mentions(text, names):
         return True
     short = len(text.split()) <= (25 if labelled else 12)
     return short and not FIRST_PERSON.search(text) and not BECAUSE_OF.match(text)
+
+
+def _thanks_near_start(text: str) -> bool:
+    match = THANKS_ANYWHERE.search(text)
+    return bool(match) and len(text[: match.start()].split()) < _THANKS_NEAR_START
 
 
 def mentions(text: str, names: list[str]) -> bool:
