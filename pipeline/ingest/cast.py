@@ -107,7 +107,9 @@ def declare_prose(units: Sequence[Unit], cast: Cast, found: Sequence[Label]) -> 
         first = unit.label
         if first and (first.init or first.name.casefold() in QA_LABELS or counts[first.name] > 1):
             return  # the first turn: a headline ("WORKER BUYOUTS: A SECOND LIFE") is not one
-        if unit.label is None and unit.text and not INTRO.match(unit.text):
+        if unit.text.startswith(("**", "__")) or (first and first.style == "number"):
+            return  # a question in bold, a numbered question: the turns have begun
+        if unit.label is None:
             cast.people += prose_people(unit.text, unit.line)
         for init, name in _prose_declarations(unit.text):
             if init in used and name and init not in cast.speakers:
@@ -292,7 +294,9 @@ def assign_roles(
         if len(named) == 1:
             roles[speaker] = "question" if asks * 2 >= len(turns[speaker]) else "answer"
             if roles[speaker] == "question" and speaker in cast.interviewees:
-                cast.interviewees.remove(speaker)
+                cast.interviewees.remove(speaker)  # the intro named the interviewer
+                asker = cast.speakers[speaker]
+                cast.speakers[speaker] = Speaker(asker.id, asker.name)
         elif cast.interviewees:
             roles[speaker] = "answer" if speaker in cast.interviewees else "question"
         else:

@@ -220,10 +220,25 @@ def _join(text: str, line: str, prev: Line | None, layout: Layout) -> str:
 def _list_lines(para: Sequence[Line], wrap: int | None) -> dict[int, str]:
     """{index in the paragraph: marker} for the lines that are list items."""
     found: dict[int, str] = {}
-    for run in _runs(para, wrap):
+    for run in (part for whole in _runs(para, wrap) for part in _by_family(whole)):
         if len(run) >= 2 and _in_sequence([item.marker for _, item in run]):
             found.update((index, item.marker) for index, item in run)
     return found
+
+
+def _by_family(run: list[tuple[int, _Item]]) -> list[list[tuple[int, _Item]]]:
+    """Split a run where the kind of marker changes ("R: …" then "a) …", "b) …")."""
+    parts: list[list[tuple[int, _Item]]] = []
+    for entry in run:
+        if parts and _family(parts[-1][-1][1].marker) == _family(entry[1].marker):
+            parts[-1].append(entry)
+        else:
+            parts.append([entry])
+    return parts
+
+
+def _family(marker: str) -> str:
+    return marker[0] if marker[0] in _BULLETS else marker[-1]
 
 
 def _runs(para: Sequence[Line], wrap: int | None) -> list[list[tuple[int, _Item]]]:

@@ -123,6 +123,19 @@ def mentions(text: str, names: list[str]) -> bool:
     return any(re.search(rf"\b{re.escape(name)}\b", text) for name in names)
 
 
+# The interviewee's reply to the thanks: "Sehr gern.", "Avec plaisir !", "A vosotros.".
+THANKS_BACK = re.compile(
+    r"^(?:sehr gerne?|gerne?|gern geschehen|(?:it was )?(?:my|a) pleasure|with pleasure"
+    r"|you['’]?re welcome|avec plaisir|de rien|(?:merci )?à vous|a vous|prego|con piacere"
+    r"|a voi|de nada|a vosotr[oa]s|a usted(?:es)?|a ti|nawzajem|graag gedaan)\b",
+    re.IGNORECASE,
+)
+
+
 def is_thanks_text(text: str) -> bool:
     """A short thanks anywhere in it: "Thank you for having me.", "Ich danke Ihnen."."""
-    return bool(THANKS_ANYWHERE.search(text)) and "?" not in text and len(text.split()) <= 15
+    if "?" in text:
+        return False
+    if THANKS_BACK.match(text) and len(text.split()) <= 6:
+        return True
+    return bool(THANKS_ANYWHERE.search(text)) and len(text.split()) <= 15
