@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.config import IssueConfig, check_provider, load_issue
-from pipeline.document import Document, to_dict
+from pipeline.document import Document, Finding, to_dict
 from pipeline.errors import CheckError
 from pipeline.ingest import ingest_file
 from pipeline.languages import english_name, native_name
@@ -52,7 +52,7 @@ def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
     provider = check_provider(options.provider or config.send.provider)
     _say(f"issue {paths.slug}: {len(langs)} languages → {paths.out}")
 
-    source = ingest_stage(config, paths)
+    source, ingest_notes = ingest_stage(config, paths)
     if options.until == "ingest":
         return paths
     from pipeline.translate.stage import translate_issue
@@ -68,7 +68,7 @@ def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
 
     documents = {lang: r.document for lang, r in translated.items() if r.document is not None}
     rendered = render_issue(config, paths, documents, provider=provider)
-    report = build_report(config, provider, translated, rendered)
+    report = build_report(config, provider, translated, rendered, findings=ingest_notes)
     write_json(paths.report_json, report)
     _summarise(report)
     if options.until != "render":
@@ -80,14 +80,22 @@ def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
     return paths
 
 
-def ingest_stage(config: IssueConfig, paths: IssuePaths) -> Document:
+def ingest_stage(config: IssueConfig, paths: IssuePaths) -> tuple[Document, list[Finding]]:
+    """Ingest, and what the reviewers should see about the reading (report.json findings)."""
+    from pipeline.ingest.explain import ingest_findings
+
     result = ingest_file(paths.interview, source_lang=config.source_lang)
     for warning in result.warnings:
         _say(f"{paths.interview}:{warning.line}: warning: {warning.message}")
     write_json(paths.document_json, to_dict(result.document))
     blocks = result.document.blocks
     _say(f"ingest: {len(blocks)} blocks, {len(result.document.speakers)} speakers → document.json")
-    return result.document
+    return result.document, ingest_findings(result, _shown_path(paths.interview, paths.root))
+
+
+def _shown_path(path: Path, root: Path) -> str:
+    """``issues/<slug>/interview.txt``: the path an editor knows, for findings' ``where``."""
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def _languages(config: IssueConfig, chosen: list[str] | None) -> list[str]:
@@ -110,8 +118,14 @@ def build_report(
     provider: str,
     translated: Mapping[str, LanguageResult],
     rendered: Mapping[str, RenderResult],
+    *,
+    findings: Sequence[Finding] = (),
 ) -> dict[str, Any]:
-    """report.json: one entry per language, from what translate and render returned."""
+    """report.json: one entry per language, from what translate and render returned.
+
+    ``findings`` are the issue-level ones: how the source interview was read (lint, clean-up,
+    doubtful readings), each with the line it is about.
+    """
     languages = {
         lang: _language_entry(result, rendered.get(lang)) for lang, result in translated.items()
     }
@@ -122,7 +136,7 @@ def build_report(
         "provider": provider,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "languages": languages,
-        "findings": [],
+        "findings": [stage_finding(f, "ingest") for f in findings],
     }
 
 

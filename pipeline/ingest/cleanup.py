@@ -138,7 +138,8 @@ def notes(edits: Iterable[Edit]) -> list[CleanupNote]:
 
 def _shown(edit: Edit) -> str:
     if edit.kind == "entity":
-        return f"{edit.old} → {edit.new}"
+        new = f"U+{ord(edit.new):04X}" if edit.new.isspace() and len(edit.new) == 1 else edit.new
+        return f"{edit.old} → {new}"
     if edit.kind in ("soft-hyphen", "zero-width", "spacer-line"):
         return " ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(edit.old))
     return edit.old

@@ -116,7 +116,7 @@ def is_thanks(text: str, names: list[str], *, labelled: bool = False) -> bool:
 
 def _thanks_near_start(text: str) -> bool:
     match = THANKS_ANYWHERE.search(text)
-    return bool(match) and len(text[: match.start()].split()) < _THANKS_NEAR_START
+    return match is not None and len(text[: match.start()].split()) < _THANKS_NEAR_START
 
 
 def mentions(text: str, names: list[str]) -> bool:

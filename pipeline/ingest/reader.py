@@ -19,10 +19,11 @@ reviewer may want to see: lint warnings, clean-up notes, the decisions and their
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.document import Block, Document
+from pipeline.document import Block, Document, Speaker
 from pipeline.errors import SourceError
 from pipeline.ingest import cleanup
 from pipeline.ingest.cast import (
@@ -87,7 +88,8 @@ def ingest_text(text: str, *, source_lang: str = "en", name: str = "<text>") -> 
             "Put the interview text in it, paragraphs separated by blank lines."
         )
     layout = detect_layout(paras)
-    cast, notes = Cast(), []
+    cast = Cast()
+    notes: list[tuple[int, str]] = []
     every = _units(paras, layout, cast, source_lang, notes)
     units = [u for u in every if u.text]  # a label with no text after it ("Q:" at the end)
     speakers = resolve(units, cast, name)
@@ -176,7 +178,7 @@ def _reading(units: list[Unit], speakers: list[str | None], cast: Cast) -> Readi
     return Reading(roles, answers, questions, last, guest, cast.interviewer, not starts)
 
 
-def _asks(unit: Unit, speaker: str | None, roles: dict[str, object]) -> bool:
+def _asks(unit: Unit, speaker: str | None, roles: Mapping[str, str]) -> bool:
     label = unit.label
     if label is not None and label.style in ("number", "dialogue"):
         return True
@@ -217,7 +219,7 @@ def _refuse_without_turns(blocks: list[Building], name: str) -> None:
     )
 
 
-def _speakers_in_order(blocks: list[Building], cast: Cast) -> tuple:  # type: ignore[type-arg]
+def _speakers_in_order(blocks: list[Building], cast: Cast) -> tuple[Speaker, ...]:
     order = list(dict.fromkeys(b.speaker for b in blocks if b.speaker))
     known = [cast.speakers[i] for i in order if i in cast.speakers]
     return tuple(known) + tuple(s for i, s in cast.speakers.items() if i not in order)

@@ -108,7 +108,8 @@ class _TurnReader:
         self.in_note = kind == "note"
 
     def add(self, unit: Unit, signal: str) -> None:
-        unit.signal = signal
+        items = unit.text.count("\n") + 1
+        unit.signal = f"a list of {items} items in the turn" if unit.is_list else signal
         assert self.current is not None
         self.current.units.append(unit)
 
