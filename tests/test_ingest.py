@@ -336,6 +336,10 @@ def test_encodings_and_line_ends(name: str) -> None:
             "label_before_declaration_body.txt:5: the label 'MR:' is used before",
         ),
         ("labels_only.txt", "has speaker labels but no text"),
+        (
+            "intro_no_turns.txt",
+            "found 2 paragraphs, 1 intro but no question and no answer. Label the turns",
+        ),
         ("utf16_no_bom.txt", "looks like UTF-16 text without a byte-order mark"),
     ],
 )
@@ -399,6 +403,64 @@ def _chars(text: str) -> Counter[str]:
     return Counter(c for c in text if not c.isspace())
 
 
+def test_cli_explain_names_type_speaker_and_signal_per_paragraph() -> None:
+    proc = run_cli("ingest", str(SEED), "--explain")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert re.search(
+        r"^\s+11\s+question\s+CECOP\s+label \"CECOP \(C\):\" → question$", proc.stdout, re.M
+    )
+    assert re.search(
+        r"^\s+15\s+answer\s+Anne-Laure Desgris\s+unlabelled after an answer", proc.stdout, re.M
+    )
+    assert re.search(
+        r"^\s+49\s+closing\s+-\s+thanks after the last answer → closing$", proc.stdout, re.M
+    )
+    assert any("lint:" == line for line in lines)
+
+
+def test_cli_refuses_an_interview_without_turns_in_one_line() -> None:
+    proc = run_cli("ingest", str(DATA / "intro_no_turns.txt"), "--explain")
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: ")
+    assert "no question and no answer" in proc.stderr and "'Q:' and 'A:'" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_only_questions_labelled_gives_the_answers_to_the_other_speaker() -> None:
+    text = (
+        "Interview with Maria Rossi, president of a social cooperative.\n\n"
+        "CECOP: Why a cooperative?\n\nBecause we wanted a say.\n\nAnd a fair wage.\n\n"
+        "CECOP: Thank you, Maria."
+    )
+    result = ingest_text(text)
+    assert shape(result) == [("intro", None, 1), ("question", "CECOP", 1),
+                             ("answer", "Maria Rossi", 2), ("closing", "CECOP", 1)]  # fmt: skip
+
+
+def test_a_label_in_a_wrapped_line_in_mid_sentence_is_text() -> None:
+    text = (
+        "CECOP (C): Who helped you when you started the cooperative in Lisbon?\n\n"
+        "Ana Sousa (AS): We joined the federation first, and then our European\n"
+        "CECOP: it introduced us to cooperatives in Spain and in Italy, which was\n"
+        "the most useful thing that happened to us in those first two years.\n\n"
+        "C: Thank you, Ana."
+    )
+    result = ingest_text(text)
+    assert shape(result) == [("question", "C", 1), ("answer", "AS", 1), ("closing", "C", 1)]
+    assert "European CECOP: it introduced us" in result.document.blocks[1].paragraphs[0]
+    assert result.notes == ((4, "'CECOP:' starts a wrapped line in mid-sentence: read as text"),)
+
+
+def test_a_zero_width_space_no_longer_hides_a_label() -> None:
+    text = (
+        "\u200bCECOP: Why?\n\nMaria Rossi: Because.\n\n\u200bCECOP: And then?\n\nMaria Rossi: Then."
+    )
+    result = ingest_text(text)
+    assert shape(result)[:2] == [("question", "CECOP", 1), ("answer", "Maria Rossi", 1)]
+    assert [(e.line, e.kind) for e in result.edits] == [(1, "zero-width"), (5, "zero-width")]
+
+
 FRAGMENTS = st.sampled_from([
     "CECOP (C):", "C:", "Q:", "A:", "**CECOP:**", "**C**:", "Maria Rossi:", "MR:", "ALD :",
     "Readers note:", "Editor's note:", "Interview with Ana Sousa (AS), chair.", "Thank you, Ana!",
@@ -410,6 +472,10 @@ FRAGMENTS = st.sampled_from([
     "Interview with Dr. Anna Kowalska, chair.", "Vielen Dank, Herr Weber!", "Thanks for having me.",
     "# Interview with Smart's Ana Sousa (AS).", "**CECOP: Why?**", "*Q:*", "Thanks to the law,",
     "Lena:", "NDLR :", "Un grand merci,",
+    "&amp;", "&nbsp;", "&rsquo;", "&#347;", "&bogus;", "<p>", "</p>", "<br>", "<li>", "<strong>",
+    "\u00ad", "\u200b", "\ufeff", "- ", "• ", "1) ", "a) ", "b) ", "A: ", "B: ", "1. ", "2. ",
+    "Question 1:", "KWN – ", "Jelena – ", "CECOP - ", "– ", "**Why?**", "About CECOP:",
+    "Find out more:", "www.x.eu", "CECOP thanks Maria Rossi.", "Sehr gern.", "P. ", "R. ",
 ])  # fmt: skip
 TEXTS = st.lists(st.one_of(FRAGMENTS, st.text(max_size=8)), max_size=40).map("".join)
 
@@ -424,7 +490,10 @@ def test_property_nothing_lost_and_only_source_errors(raw: str) -> None:
         return
     assert_nothing_lost(text, result)
     for block in result.document.blocks:
-        assert all(p and p == p.strip() and "\n" not in p for p in block.paragraphs)
+        assert all(p and p == p.strip() for p in block.paragraphs)
+        for paragraph in block.paragraphs:  # a line break only in a list, one item a line
+            items = list_items(paragraph)
+            assert items is None or all(i.marker and i.text for i in items.items)
 
 
 @settings(max_examples=200, deadline=None)

@@ -62,9 +62,7 @@ def speaker_matches(doc: Document, speaker_id: str | None, expected: str) -> boo
 
 def observed(result: IngestResult) -> list[tuple[str, str | None, str, str]]:
     doc = result.document
-    return [
-        (b.type, b.speaker, paragraph_kinds(b.paragraphs), b.paragraphs[0]) for b in doc.blocks
-    ]
+    return [(b.type, b.speaker, paragraph_kinds(b.paragraphs), b.paragraphs[0]) for b in doc.blocks]
 
 
 NAMES = sorted(p.stem for p in PASTED.glob("*.txt"))

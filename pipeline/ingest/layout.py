@@ -192,7 +192,10 @@ def _turn_label(
         return None  # a question number only counts at the start of a paragraph
     before = para[index - 1].text
     clear = bool(label.init) or label.raw.startswith(("**", "__"))
-    mid_sentence = is_soft_break(before, line, layout.wrap) and not ends_sentence(before)
+    # Without a measured wrap width (a short text), a long line that stops mid-sentence was
+    # wrapped too: a line break an editor types ends a sentence, a label or a short line.
+    wrapped = is_soft_break(before, line, layout.wrap) if layout.wrap else len(before) >= 50
+    mid_sentence = wrapped and not ends_sentence(before)
     if mid_sentence and not clear:
         notes.append(
             (
