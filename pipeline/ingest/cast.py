@@ -146,10 +146,12 @@ def link_first_names(cast: Cast, found: Sequence[Label]) -> None:
         key = label.name.casefold()
         if " " in key or key in QA_LABELS or cast.lookup(key) or not label.name:
             continue
-        person = next((p for p in cast.people if key in _first_last(p.name)), None)
-        if person:
-            cast.declare(Speaker(person.name, person.name, person.role), person.line)
-            cast.aliases[key] = person.name
+        person = next(
+            (p for p in cast.people if key in (*_first_last(p.name), initials(p.name).casefold())),
+            None,
+        )
+        if person:  # the label is the id, as in "Full Name (ID):"
+            cast.declare(Speaker(label.name, person.name, person.role), person.line)
             cast.notes.append(
                 (person.line, f"the label '{label.shown}' is {person.name}, named on this line")
             )
@@ -164,7 +166,7 @@ def accepted_labels(found: Sequence[Label], cast: Cast) -> set[str]:
     """Label names that really are speaker labels: declared, Q/A, named, or used twice."""
     counts = Counter(lab.name.casefold() for lab in found)
     accepted = set()
-    people = {n for p in cast.people for n in _first_last(p.name)}
+    people = {n for p in cast.people for n in (*_first_last(p.name), initials(p.name).casefold())}
     for lab in found:
         key = lab.name.casefold()
         if lab.style == "period" and counts[key] < 2:
@@ -181,11 +183,18 @@ def accepted_labels(found: Sequence[Label], cast: Cast) -> set[str]:
     return accepted
 
 
-def interviewee(cast: Cast, addressed: str) -> str | None:
+def _guest_score(person: Person, addressed: str, end: str) -> int:
+    """Set off by commas, called by name in a question, thanked by name at the end."""
+    thanked = re.search(rf"\b{re.escape(person.name)}\b", end) is not None
+    return person.score + 3 * (_addressed(person.name, addressed + " " + end) or thanked)
+
+
+def interviewee(cast: Cast, addressed: str, end: str) -> str | None:
     """Who answers unlabelled answers: the intro's one interviewee, else the prose's person.
 
-    ``addressed`` is the text of the questions and the end of the interview, where the
-    interviewer calls the interviewee by name ("Giovanni, how did …", "Frau Hansen, …").
+    ``addressed`` is the text of the questions, ``end`` the end of the interview, where the
+    interviewer calls or thanks the interviewee by name ("Giovanni, how did …", "Frau
+    Hansen, …", "CECOP thanks Giovanni Ferraro").
     """
     if len(cast.interviewees) == 1:
         return cast.interviewees[0]
@@ -193,7 +202,7 @@ def interviewee(cast: Cast, addressed: str) -> str | None:
     people = [p for p in cast.people if p.name.casefold() not in taken]
     if not people:
         return None
-    best = max(people, key=lambda p: (p.score + 3 * _addressed(p.name, addressed), -p.line))
+    best = max(people, key=lambda p: (_guest_score(p, addressed, end), -p.line))
     cast.declare(Speaker(best.name, best.name, best.role), best.line)
     cast.notes.append((best.line, f"unlabelled answers are {best.name}'s, named on this line"))
     return best.name
@@ -206,13 +215,11 @@ _ADDRESS_TITLES = (
 
 
 def _addressed(name: str, text: str) -> bool:
-    """The text names this person in full, calls them by first name, or by title and surname."""
+    """The text calls this person by first name ("Giovanni, …"), or by title and surname."""
     words = name.split(" ")
     first, last = re.escape(words[0]), re.escape(words[-1])
     return bool(
-        re.search(rf"\b{re.escape(name)}\b", text)
-        or re.search(rf"\b{first}\s?[,!]", text)
-        or re.search(rf"\b{_ADDRESS_TITLES} {last}\b", text)
+        re.search(rf"\b{first}\s?[,!]", text) or re.search(rf"\b{_ADDRESS_TITLES} {last}\b", text)
     )
 
 
@@ -282,10 +289,10 @@ def assign_roles(
         if speaker is None or unit.label is None:
             continue
         key = unit.label.name.casefold()
-        if key in QUESTION_LABELS or unit.label.style == "number":
-            roles[speaker] = "question"
-        elif key in ANSWER_LABELS:
+        if key in ANSWER_LABELS and key not in QUESTION_LABELS:
             roles[speaker] = "answer"
+        elif key in QUESTION_LABELS or unit.label.style == "number":
+            roles[speaker] = "question"
         else:
             turns.setdefault(speaker, []).append(unit.text)
     named = list(turns)

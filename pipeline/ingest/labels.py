@@ -44,6 +44,7 @@ _DASH_LABEL = re.compile(
 )
 _QUESTION_WORDS = (
     "q|question|frage|pregunta|domanda|pytanie|vraag|kysymys|fråga|spørgsmål|otázka|pergunta"
+    "|a|answer|antwort|r|réponse|risposta|respuesta|odpowiedź"  # "A1:" answers numbered too
 )
 # "1. …", "Question 2: …", "Q3: …", "**4.** …": a question number at the start of a paragraph.
 _NUMBER_LABEL = re.compile(
@@ -72,7 +73,7 @@ class Label:
 
 def match_label(line: str) -> Label | None:
     """The speaker label at the start of ``line``, if it looks like one (no context used)."""
-    return _colon_label(line) or _dash_label(line) or number_label(line) or _period_label(line)
+    return number_label(line) or _colon_label(line) or _dash_label(line) or _period_label(line)
 
 
 def _colon_label(line: str) -> Label | None:
@@ -102,7 +103,8 @@ def number_label(line: str) -> Label | None:
     if not match or bool(match["open"]) != bool(match["close"] or match["close2"]):
         return None
     word = match["word"] or ""
-    return Label(match.group(0), word, None, "number", int(match["num"]))
+    # "Q3:", "A3:", "Question 3:" name their side like "Q:" does; a bare "3." only asks.
+    return Label(match.group(0), word, None, "colon" if word else "number", int(match["num"]))
 
 
 def _period_label(line: str) -> Label | None:

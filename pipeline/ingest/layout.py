@@ -16,8 +16,9 @@ A *unit* is what becomes one paragraph of a block: text with its label removed, 
   ``marker item`` per line (see :func:`pipeline.document.list_items`). A line before them
   (the lead-in) and after them is a unit of its own. Single-item paragraphs in a row with
   the same bullet are one list too.
-- **Bold turns**: a paragraph wholly in ``**…**`` loses the markers (they are reported as
-  removed, like labels) and is marked ``bold``: a question, when it asks one.
+- **Bold turns**: a paragraph wholly in ``**…**``, or a markdown heading (``### …``), loses
+  the markup (reported as removed, like labels) and is marked ``bold``: a question, when it
+  asks one.
 """
 
 from __future__ import annotations
@@ -29,13 +30,15 @@ from statistics import median
 
 from pipeline.document import LIST_MARKER
 from pipeline.ingest.cleanup import Line
-from pipeline.ingest.labels import Label, match_label
+from pipeline.ingest.labels import ANSWER_LABELS, QUESTION_LABELS, Label, match_label
 
 _SENTENCE_END = re.compile(r"[.!?…:;]['’\"”»)\]*_]*$")
 _BULLETS = "-–—•*·▪◦‣"
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9}
 _DIALOGUE = re.compile(r"^[–—-] (?=\S)")
 _BOLD = re.compile(r"^(\*\*|__)(?!\s)(.+?)(?<!\s)\1$")
+_HEADING = re.compile(r"^#{1,6} ")
+QA = {w.casefold() for w in QUESTION_LABELS | ANSWER_LABELS}
 
 
 @dataclass
@@ -191,7 +194,7 @@ def _turn_label(
     if label.style == "number":
         return None  # a question number only counts at the start of a paragraph
     before = para[index - 1].text
-    clear = bool(label.init) or label.raw.startswith(("**", "__"))
+    clear = bool(label.init) or label.raw.startswith(("**", "__")) or label.name.casefold() in QA
     # Without a measured wrap width (a short text), a long line that stops mid-sentence was
     # wrapped too: a line break an editor types ends a sentence, a label or a short line.
     wrapped = is_soft_break(before, line, layout.wrap) if layout.wrap else len(before) >= 50
@@ -354,6 +357,10 @@ def _strip_bold(unit: Unit) -> None:
         unit.removed.append((unit.line, closer))
         unit.bold = True
         return
+    heading = _HEADING.match(unit.text)
+    if unit.label is None and heading and "\n" not in unit.text:  # "### How did it start?"
+        unit.removed.append((unit.line, heading.group().strip()))
+        unit.text, unit.bold = unit.text[heading.end() :], True
     match = _BOLD.match(unit.text)
     if unit.label is None and match and match[1] not in match[2]:
         unit.removed += [(unit.line, match[1]), (unit.line, match[1])]

@@ -180,8 +180,8 @@ def prose_people(text: str, line: int) -> list[Person]:
     for match in _RUN.finditer(text):
         name = _trim_nouns(text, match)
         words = name.split(" ")
-        if words[0].rstrip(".").casefold() in _TITLES:
-            continue  # "Herr Schneider": a title and a surname are not a full name
+        if words[0].rstrip(".").casefold() in _TITLES | _DETERMINERS:
+            continue  # "Herr Schneider", "La Fageda": a title or an article starts no name
         if len(words) < 2 or any(w.isupper() or any(c.isdigit() for c in w) for w in words):
             continue  # "ICA", "COP29": acronyms and codes are no part of a person's name
         before = text[: match.start()].rstrip()

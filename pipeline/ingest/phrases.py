@@ -86,7 +86,8 @@ MORE = re.compile(
     r"|pour en savoir plus|en savoir plus|plus d['’]informations?|pour plus d['’]informations?"
     r"|per saperne di più|per maggiori informazioni|maggiori informazioni|più informazioni"
     r"|contatti|más información|para saber más|más info|contacto|więcej informacji"
-    r"|dowiedz się więcej|kontakt|meer informatie|lees meer)\s?:",
+    r"|dowiedz się więcej|kontakt|meer informatie|lees meer)(?:\s?:|,? (?:visit|see|go to|unter"
+    r"|sur|su|en|na|auf)\b)",
     re.IGNORECASE,
 )
 LINK = re.compile(r"(?:https?://|\bwww\.)[^\s<>]+", re.IGNORECASE)

@@ -170,11 +170,11 @@ def _reading(units: list[Unit], speakers: list[str | None], cast: Cast) -> Readi
         default=-1,
     )
     addressed = " ".join(u.text for u, s in zip(units, speakers, strict=True) if _asks(u, s, roles))
-    addressed += " " + " ".join(u.text for u in units[-3:])
+    end = " ".join(u.text for u in units[-3:])
     if answers:
         guest = cast.interviewees[0] if len(cast.interviewees) == 1 else None
     else:
-        guest = interviewee(cast, addressed)
+        guest = interviewee(cast, addressed, end)
     return Reading(roles, answers, questions, last, guest, cast.interviewer, not starts)
 
 
