@@ -35,7 +35,7 @@ from pipeline.ingest.labels import ANSWER_LABELS, QUESTION_LABELS, Label, match_
 _SENTENCE_END = re.compile(r"[.!?…:;]['’\"”»)\]*_]*$")
 _BULLETS = "-–—•*·▪◦‣"
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9}
-_DIALOGUE = re.compile(r"^[–—-] (?=\S)")
+_DIALOGUE = re.compile(r"^(?:[–—] ?|- )(?=\S)")  # "– Why?", "—¿Por qué?" (Spanish: no space)
 _BOLD = re.compile(r"^(\*\*|__)(?!\s)(.+?)(?<!\s)\1$")
 _HEADING = re.compile(r"^#{1,6} ")
 QA = {w.casefold() for w in QUESTION_LABELS | ANSWER_LABELS}
@@ -149,8 +149,9 @@ def _para_units(
     prev: Line | None = None
     for index, line in enumerate(para):
         label = None
-        if index == 0 and layout.dialogue and _DIALOGUE.match(line.text):
-            label = Label(line.text[:2], "", None, "dialogue")
+        dash = _DIALOGUE.match(line.text) if index == 0 and layout.dialogue else None
+        if dash:
+            label = Label(dash.group(), "", None, "dialogue")
         marker = items.get(index)
         if marker is not None and marker.endswith(":") and _labels(line.text, starts_turn):
             notes.append(
