@@ -416,7 +416,7 @@ def test_cli_explain_names_type_speaker_and_signal_per_paragraph() -> None:
     assert re.search(
         r"^\s+49\s+closing\s+-\s+thanks after the last answer → closing$", proc.stdout, re.M
     )
-    assert any("lint:" == line for line in lines)
+    assert any(line == "lint:" for line in lines)
 
 
 def test_cli_refuses_an_interview_without_turns_in_one_line() -> None:

@@ -95,6 +95,16 @@ def declare_intro(units: Sequence[Unit], cast: Cast, used: set[str], lang: str) 
         return
 
 
+def declare_credits(units: Sequence[Unit], cast: Cast) -> None:
+    """A credit anywhere ("Das Gespräch führte Thomas Berg.") names the interviewer."""
+    for unit in units:
+        credit = CREDIT.match(unit.text)
+        if credit and cast.interviewer is None:
+            name = leading_name(unit.text[credit.end() :].strip(" :"))
+            if " " in name:
+                _declare_interviewer(cast, name, unit.line)
+
+
 def declare_prose(units: Sequence[Unit], cast: Cast, found: Sequence[Label]) -> None:
     """``Name (ID)`` and credits in the text before the first turn; the people it names.
 
@@ -107,18 +117,14 @@ def declare_prose(units: Sequence[Unit], cast: Cast, found: Sequence[Label]) -> 
         first = unit.label
         if first and (first.init or first.name.casefold() in QA_LABELS or counts[first.name] > 1):
             return  # the first turn: a headline ("WORKER BUYOUTS: A SECOND LIFE") is not one
-        if unit.text.startswith(("**", "__")) or (first and first.style == "number"):
+        bold_question = unit.text.startswith(("**", "__", "#")) and "?" in unit.text
+        if bold_question or (first and first.style == "number"):
             return  # a question in bold, a numbered question: the turns have begun
-        if unit.label is None:
+        if unit.label is None or counts[unit.label.name] < 2:  # "Zur Person: Martina Vogel …"
             cast.people += prose_people(unit.text, unit.line)
         for init, name in _prose_declarations(unit.text):
             if init in used and name and init not in cast.speakers:
                 cast.declare(Speaker(init, name), unit.line)
-        credit = CREDIT.match(unit.text)
-        if credit and cast.interviewer is None:
-            name = leading_name(unit.text[credit.end() :].strip(" :"))
-            if " " in name:
-                _declare_interviewer(cast, name, unit.line)
 
 
 def _declare_interviewer(cast: Cast, name: str, line: int) -> None:

@@ -8,8 +8,9 @@ so the reader can say what it changed ("nothing lost except what the clean-up re
 
 Tags are only known HTML element names, so ``<3`` or ``<Name>`` in prose stay. Block tags end
 a paragraph (``</p>``, ``<h2>``, ``<div>``…), ``<br>`` ends a line (two in a row end a
-paragraph) and ``<li>`` starts a ``•`` list item. The output is a list of :class:`Line`; one
-source line may become several, each keeping the number of the line it came from.
+paragraph), ``<li>`` starts a ``•`` list item, and bold that opens a paragraph becomes
+``**…**`` (a bold label or question is a signal the reader uses). The output is a list of
+:class:`Line`; one source line may become several, each keeping its source line number.
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ _BLOCK = (
 )
 _TAG = re.compile(
     rf"<(?P<close>/?)(?P<name>{_INLINE}|{_BLOCK}|br|li)\b(?:\s[^<>]*)?/?>", re.IGNORECASE
+)
+# Bold that opens a paragraph or a line: "<p><b>Why?</b></p>", "<strong>CECOP:</strong> …".
+_LEADING_BOLD = re.compile(
+    r"(?P<before>^|<(?:p|div|li|h[1-6]|br)\b[^<>]*>\s*)(?P<open><(?P<tag>b|strong)\b[^<>]*>)"
+    r"(?P<inner>(?:(?!</?(?P=tag)\b).)+?)(?P<close></(?P=tag)\s*>)",
+    re.IGNORECASE,
 )
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 _SOFT_HYPHEN = "\u00ad"
@@ -87,6 +94,7 @@ def _clean_line(raw: str, number: int, edits: list[Edit]) -> str:
     text = _ZERO_WIDTH.sub(lambda m: _record(edits, number, "zero-width", m.group(), ""), raw)
     text = text.replace(_SOFT_HYPHEN, "")
     edits += [Edit(number, "soft-hyphen", _SOFT_HYPHEN, "")] * raw.count(_SOFT_HYPHEN)
+    text = _LEADING_BOLD.sub(lambda m: _bold(m, number, edits), text)
     text = _TAG.sub(lambda m: _record(edits, number, "tag", m.group(), _tag_break(m)), text)
     text = _ENTITY.sub(lambda m: _record(edits, number, "entity", m.group(), _decode(m)), text)
     parts = [_blank_spacer(part, number, edits) for part in text.split("\n")]
@@ -96,6 +104,12 @@ def _clean_line(raw: str, number: int, edits: list[Edit]) -> str:
 def _record(edits: list[Edit], number: int, kind: str, old: str, new: str) -> str:
     edits.append(Edit(number, kind, old, new))
     return new
+
+
+def _bold(match: re.Match[str], number: int, edits: list[Edit]) -> str:
+    """``<p><strong>Q:</strong> …`` keeps its emphasis as ``**Q:**``: a bold turn is a signal."""
+    edits += [Edit(number, "tag", match["open"], "**"), Edit(number, "tag", match["close"], "**")]
+    return f"{match['before']}**{match['inner']}**"
 
 
 def _decode(match: re.Match[str]) -> str:

@@ -30,6 +30,7 @@ from pipeline.ingest.cast import (
     Cast,
     accepted_labels,
     assign_roles,
+    declare_credits,
     declare_intro,
     declare_prose,
     interviewee,
@@ -124,6 +125,7 @@ def _units(
     ]
     declare_intro(rough, cast, {lab.name for lab in found}, lang)
     declare_prose(rough, cast, found)
+    declare_credits(rough, cast)
     link_first_names(cast, found)
     accepted = accepted_labels(found, cast)
     numbers = _question_numbers(paras)

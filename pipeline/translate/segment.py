@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pysbd
 
 from pipeline.config import IssueConfig
-from pipeline.document import LIST_MARKER, Block, Document, Speaker
+from pipeline.document import LIST_MARKER, Block, Document, Speaker, list_items
 
 PYSBD_LANGUAGES = frozenset(("bg", "da", "de", "el", "en", "es", "fr", "it", "nl", "pl", "sk"))
 FIELD_NAMES = ("title", "subject", "preheader", "pull_quote")
@@ -77,7 +77,8 @@ def split_text(text: str, lang: str) -> SplitParagraph:
     item: every sentence belongs to one item, and the markers and line breaks stay in the
     gaps, so a translation keeps the list's shape.
     """
-    if "\n" in text:
+    items = list_items(text)
+    if items is not None and all(i.marker and i.text for i in items.items):
         return _split_list(text, lang)
     if not text.strip():
         return SplitParagraph((text,), ())
