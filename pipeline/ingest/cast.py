@@ -31,7 +31,7 @@ from pipeline.ingest.names import (
     strip_title,
     trailing_name,
 )
-from pipeline.ingest.phrases import CREDIT, INTERVIEWER_NAME, INTRO
+from pipeline.ingest.phrases import BYLINE, INTERVIEWER_NAME, INTRO
 
 QA_LABELS = QUESTION_LABELS | ANSWER_LABELS
 
@@ -98,7 +98,7 @@ def declare_intro(units: Sequence[Unit], cast: Cast, used: set[str], lang: str) 
 def declare_credits(units: Sequence[Unit], cast: Cast) -> None:
     """A credit anywhere ("Das Gespräch führte Thomas Berg.") names the interviewer."""
     for unit in units:
-        credit = CREDIT.match(unit.text)
+        credit = BYLINE.match(unit.text)
         if credit and cast.interviewer is None:
             name = leading_name(unit.text[credit.end() :].strip(" :"))
             if " " in name:
@@ -139,7 +139,7 @@ def _prose_declarations(text: str) -> list[tuple[str, str]]:
         (m["init"], strip_title(trailing_name(text[: m.start()].rstrip())))
         for m in DECLARATION.finditer(text)
     ]
-    credit = CREDIT.match(text)
+    credit = BYLINE.match(text)
     if credit:
         name = leading_name(text[credit.end() :].strip())
         pairs.append((initials(name), name))

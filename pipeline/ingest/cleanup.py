@@ -2,7 +2,8 @@
 
 A text pasted from a web page or the HTML source of one carries HTML entities (``&amp;``,
 ``&rsquo;``, ``&#347;``), tags (``<p>``, ``<strong>``, ``<br>``), soft hyphens, zero-width
-characters (which hide a ``CECOP:`` label from the reader) and ``&nbsp;`` spacer lines.
+characters (which hide a ``CECOP:`` label from the reader) and ``&nbsp;`` spacer lines; an
+e-mail forwarded as a reply has ``> `` before every line.
 :func:`clean` removes them and records every change as an :class:`Edit` with its source line,
 so the reader can say what it changed ("nothing lost except what the clean-up report names").
 
@@ -19,7 +20,7 @@ import html
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.ingest.source import normalise
 
@@ -29,6 +30,7 @@ KINDS = {
     "soft-hyphen": "removed soft hyphens",
     "zero-width": "removed zero-width characters",
     "spacer-line": "read a line of only no-break spaces as a blank line",
+    "quote-marker": "removed e-mail reply quoting ('> ')",
 }
 _INLINE = (
     "a|b|strong|em|i|u|s|span|font|small|big|sup|sub|mark|abbr|cite|code|q|time|img|o:p|wbr|ins|del"
@@ -48,6 +50,7 @@ _LEADING_BOLD = re.compile(
 )
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 _SOFT_HYPHEN = "\u00ad"
+_QUOTE = re.compile(r"^(?:> ?)+")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _SPACES = re.compile("[ \u00a0\u2000-\u200a\u202f\u205f\u3000]*")
 _PARAGRAPH_BREAK = "\n\n"
@@ -82,10 +85,27 @@ def clean(text: str) -> tuple[list[Line], list[Edit]]:
     """Clean normalised text line by line; the lines keep their source line numbers."""
     lines: list[Line] = []
     edits: list[Edit] = []
-    for number, raw in enumerate(text.split("\n"), start=1):
+    raws = text.split("\n")
+    if _is_quoted_reply(raws):  # an e-mail forwarded as a reply: "> CECOP: …" on every line
+        raws = [_unquote(raw, number, edits) for number, raw in enumerate(raws, start=1)]
+    for number, raw in enumerate(raws, start=1):
         cleaned = _clean_line(raw, number, edits)
         lines += [Line(number, part) for part in cleaned.split("\n")]
     return lines, edits
+
+
+def _is_quoted_reply(raws: list[str]) -> bool:
+    filled = [raw for raw in raws if raw]
+    quoted = sum(1 for raw in filled if raw.startswith(">"))
+    return len(filled) >= 3 and quoted >= 0.8 * len(filled)
+
+
+def _unquote(raw: str, number: int, edits: list[Edit]) -> str:
+    match = _QUOTE.match(raw)
+    if not match:
+        return raw
+    edits.append(Edit(number, "quote-marker", match.group().strip(), ""))
+    return raw[match.end() :]
 
 
 def _clean_line(raw: str, number: int, edits: list[Edit]) -> str:
@@ -144,16 +164,38 @@ def notes(edits: Iterable[Edit]) -> list[CleanupNote]:
     grouped: dict[tuple[int, str], Counter[str]] = {}
     for edit in edits:
         grouped.setdefault((edit.line, edit.kind), Counter())[_shown(edit)] += 1
-    return [
+    single = [
         CleanupNote(line, kind, f"{KINDS[kind]}: {_list(counts)}")
         for (line, kind), counts in sorted(grouped.items())
     ]
+    return _merge_runs(single)
+
+
+def _merge_runs(single: list[CleanupNote]) -> list[CleanupNote]:
+    """The same note on consecutive lines (``<p>``, ``> `` on every line) is said once."""
+    runs: list[list[CleanupNote]] = []
+    for note in sorted(single, key=lambda n: (n.kind, n.message, n.line)):
+        last = runs[-1][-1] if runs else None
+        same = last and (last.kind, last.message) == (note.kind, note.message)
+        if last and same and note.line == last.line + 1:
+            runs[-1].append(note)
+        else:
+            runs.append([note])
+    merged = [
+        run[0]
+        if len(run) == 1
+        else replace(run[0], message=f"{run[0].message} (lines {run[0].line}–{run[-1].line})")
+        for run in runs
+    ]
+    return sorted(merged, key=lambda n: (n.line, n.kind))
 
 
 def _shown(edit: Edit) -> str:
     if edit.kind == "entity":
         new = f"U+{ord(edit.new):04X}" if edit.new.isspace() and len(edit.new) == 1 else edit.new
         return f"{edit.old} → {new}"
+    if edit.kind == "quote-marker":
+        return edit.old
     if edit.kind in ("soft-hyphen", "zero-width", "spacer-line"):
         return " ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(edit.old))
     return edit.old

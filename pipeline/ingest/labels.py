@@ -100,7 +100,10 @@ def _dash_label(line: str) -> Label | None:
 def number_label(line: str) -> Label | None:
     """A numbered question's label: ``1.``, ``Question 2:``, ``Q3:`` (its word is its name)."""
     match = _NUMBER_LABEL.match(line)
-    if not match or bool(match["open"]) != bool(match["close"] or match["close2"]):
+    whole_bold = bool(match and match["open"]) and line.rstrip().endswith("**")  # "**1. …?**"
+    if not match or (
+        bool(match["open"]) != bool(match["close"] or match["close2"]) and not whole_bold
+    ):
         return None
     word = match["word"] or ""
     # "Q3:", "A3:", "Question 3:" name their side like "Q:" does; a bare "3." only asks.

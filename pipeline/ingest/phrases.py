@@ -38,15 +38,20 @@ INTRO = re.compile(
     re.IGNORECASE,
 )
 # Credits and captions stand alone wherever they are ("Interview by …", "Photo: …").
-CREDIT = re.compile(
+# The interviewer's credit: "Interview by …", "Propos recueillis par …", "Das Gespräch führte …".
+BYLINE = re.compile(
     r"^(?:\*\*|__|\*|_|\()?(?:(?:an? )?interview(?:ed)?(?: conducted)? by|questions by"
     r"|propos recueillis par|(?:entretien|interview) réalisée? par|(?:das )?(?:interview"
     r"|gespräch) führte|interview(?:t)? von|(?:intervista )?a cura di|intervista di"
-    r"|(?:entrevista )?realizada por|entrevista de|rozmawia(?:ł|ła|li|ły)?)\b"
-    r"|^(?:\*\*|__|\*|_|\()?(?:photos?(?: credits?)?|photographs?|pictures?|images?|credits?"
-    r"|crédits?(?: photos?)?|fotos?|bild(?:er|nachweis)?|source|quelle|fonte|fuente)\s?:",
+    r"|(?:entrevista )?realizada por|entrevista de|rozmawia(?:ł|ła|li|ły)?)\b",
     re.IGNORECASE,
 )
+_CAPTION = (
+    r"^(?:\*\*|__|\*|_|\()?(?:photos?(?: credits?)?|photographs?|pictures?|images?|credits?"
+    r"|crédits?(?: photos?)?|fotos?|bild(?:er|nachweis)?|source|quelle|fonte|fuente)\s?:"
+)
+# Credits and captions stand alone wherever they are ("Interview by …", "Photo: …").
+CREDIT = re.compile(rf"{BYLINE.pattern}|{_CAPTION}", re.IGNORECASE)
 SEPARATOR = re.compile(r"^[\W_]+$")  # "---", "* * *", "~": no letters or digits at all
 THANKS = re.compile(
     r"^(?:thank|thanks|many thanks|merci|un grand merci|mille mercis|danke|vielen dank"
