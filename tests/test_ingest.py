@@ -427,6 +427,16 @@ def test_cli_refuses_an_interview_without_turns_in_one_line() -> None:
     assert proc.stdout == ""
 
 
+def test_one_rhetorical_question_does_not_make_an_interview() -> None:
+    text = "Interview with Maria Rossi, chair.\n\nWhy cooperatives?\n\nBecause they last."
+    with pytest.raises(SourceError, match="found 1 intro, 2 paragraphs but no question"):
+        ingest_text(text)
+    asks = text + "\n\nAnd the young?\n\nThey join."
+    assert [b.type for b in ingest_text(asks).document.blocks] == [
+        "intro", "question", "answer", "question", "answer"
+    ]  # fmt: skip
+
+
 def test_only_questions_labelled_gives_the_answers_to_the_other_speaker() -> None:
     text = (
         "Interview with Maria Rossi, president of a social cooperative.\n\n"

@@ -41,7 +41,7 @@ from pipeline.ingest.labels import QUESTION_LABELS, Label, match_label, number_l
 from pipeline.ingest.layout import Layout, Unit, detect_layout, paragraphs, split_units
 from pipeline.ingest.lint import LintWarning, lint_paragraphs
 from pipeline.ingest.source import read_source
-from pipeline.ingest.turns import Building, Reading, read_turns, split_closing
+from pipeline.ingest.turns import Building, Reading, ends_question, read_turns, split_closing
 
 __all__ = ["Decision", "IngestResult", "LintWarning", "ingest_file", "ingest_text"]
 
@@ -167,6 +167,8 @@ def _reading(units: list[Unit], speakers: list[str | None], cast: Cast) -> Readi
         if u.label
     )
     starts = any(u.label or u.bold for u in units)
+    # No labels at all: questions are the paragraphs that ask, if there are two or more.
+    asking = sum(1 for u in units[1:] if ends_question(u.text))
     last = max(
         (i for i, (u, s) in enumerate(zip(units, speakers, strict=True)) if _asks(u, s, roles)),
         default=-1,
@@ -177,7 +179,8 @@ def _reading(units: list[Unit], speakers: list[str | None], cast: Cast) -> Readi
         guest = cast.interviewees[0] if len(cast.interviewees) == 1 else None
     else:
         guest = interviewee(cast, addressed, end)
-    return Reading(roles, answers, questions, last, guest, cast.interviewer, not starts)
+    by_question_mark = not starts and asking >= 2
+    return Reading(roles, answers, questions, last, guest, cast.interviewer, by_question_mark)
 
 
 def _asks(unit: Unit, speaker: str | None, roles: Mapping[str, str]) -> bool:
