@@ -19,7 +19,11 @@ from pipeline.store import IssuePaths
 from tests.support.fake_engine import FakeEngine, registered
 from tests.support.translate import make_project
 
-INTERVIEW = """Interview with Ana Sousa (AS), chair of a worker cooperative in Porto.
+INTERVIEW = """In this issue:
+• worker cooperatives in Portugal;
+• the next European Commission.
+
+Interview with Ana Sousa (AS), chair of a worker cooperative in Porto.
 
 CECOP (C): What do you need from the next Commission &amp; Parliament?
 
@@ -48,16 +52,16 @@ def test_ingest_findings_reach_report_json_with_their_lines(built: IssuePaths) -
     findings = [f for f in report["findings"] if f["stage"] == "ingest"]
     where = f"issues/{built.slug}/interview.txt"
     by_code = {f["code"]: f for f in findings}
-    assert by_code["cleanup-entity"]["where"] == f"{where}:3"
+    assert by_code["cleanup-entity"]["where"] == f"{where}:7"
     assert "&amp; → &" in by_code["cleanup-entity"]["message"]
-    assert by_code["reading-doubt"]["where"] == f"{where}:10"  # an answer paragraph that asks
+    assert by_code["reading-doubt"]["where"] == f"{where}:14"  # an answer paragraph that asks
     assert by_code["reading-doubt"]["level"] == "warning"
 
 
 def test_the_preview_index_shows_the_ingest_findings(built: IssuePaths) -> None:
     index = (built.preview_dir / "index.html").read_text(encoding="utf-8")
     assert "--explain" in index
-    assert f"issues/{built.slug}/interview.txt:10" in index
+    assert f"issues/{built.slug}/interview.txt:14" in index
     assert "&amp;amp; → &amp;" in index  # the message, escaped once more for the page
 
 
@@ -65,6 +69,8 @@ def test_a_list_is_a_real_list_in_html_and_one_item_a_line_in_text(built: IssueP
     html = built.email_html("en").read_text(encoding="utf-8")
     items = re.findall(r"<li[^>]*>(.*?)</li>", html)
     assert items == [
+        "worker cooperatives in Portugal;",  # a list in the lede, too
+        "the next European Commission.",
         "public procurement that rewards social value;",
         "access to finance for small cooperatives;",
         "statistics, because without data we are invisible.",
@@ -72,6 +78,7 @@ def test_a_list_is_a_real_list_in_html_and_one_item_a_line_in_text(built: IssueP
     assert "<ul" in html
     text = built.email_txt("en").read_text(encoding="utf-8")
     assert "\n- public procurement that rewards social value;\n- access to finance" in text
+    assert "\n• worker cooperatives in Portugal;\n• the next European Commission.\n" in text
 
 
 def test_a_list_is_translated_item_by_item(built: IssuePaths) -> None:
@@ -82,4 +89,4 @@ def test_a_list_is_translated_item_by_item(built: IssuePaths) -> None:
     answer = next(b for b in doc["blocks"] if b["type"] == "answer")
     assert answer["paragraphs"][1].count("\n- ") == 2  # still a list of three, markers kept
     html = built.email_html("de").read_text(encoding="utf-8")
-    assert len(re.findall(r"<li[^>]*>", html)) == 3
+    assert len(re.findall(r"<li[^>]*>", html)) == 5
