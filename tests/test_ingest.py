@@ -96,6 +96,15 @@ def test_seed_in_other_styles_keeps_its_structure(variant: str) -> None:
     assert_nothing_lost(text, result)
 
 
+@pytest.mark.parametrize("width", [30, 40, 55, 72, 90])
+def test_the_seed_hard_wrapped_at_any_width_reads_word_for_word_the_same(width: int) -> None:
+    """Reflowing joins the lines back: same blocks, same paragraphs, to the character."""
+    raw = SEED.read_text(encoding="utf-8")
+    wrapped = "\n\n".join(textwrap.fill(p, width) for p in raw.split("\n\n"))
+    expected = [b.paragraphs for b in ingest_file(SEED).document.blocks]
+    assert [b.paragraphs for b in ingest_text(normalise(wrapped)).document.blocks] == expected
+
+
 def test_seed_lint_finds_the_space_before_comma() -> None:
     warnings = ingest_file(SEED).warnings
     assert [(w.line, w.message) for w in warnings] == [

@@ -89,7 +89,7 @@ def wrap_width(paras: Sequence[Sequence[Line]]) -> int | None:
         return None
     width = max(len(line.text) for para in paras for line in para)
     near = sum(1 for n in inner if n >= width * 0.7)
-    if width > 100 or near < 0.6 * len(inner) or median(inner) < 40:
+    if width > 100 or near < 0.6 * len(inner) or median(inner) < 20:
         return None
     return width
 
@@ -98,7 +98,8 @@ def is_soft_break(before: str, after: str, wrap: int | None) -> bool:
     """The line break was made by a wrapping program: the next word would not have fitted."""
     if wrap is None:
         return False
-    return len(before) + 1 + len(after.split(" ", 1)[0]) > wrap
+    space = 0 if before.endswith("-") else 1  # "self-" + "employed": no space between them
+    return len(before) + space + len(after.split(" ", 1)[0]) > wrap
 
 
 def ends_sentence(text: str) -> bool:
@@ -196,10 +197,7 @@ def _turn_label(
         return None  # a question number only counts at the start of a paragraph
     before = para[index - 1].text
     clear = bool(label.init) or label.raw.startswith(("**", "__")) or label.name.casefold() in QA
-    # Without a measured wrap width (a short text), a long line that stops mid-sentence was
-    # wrapped too: a line break an editor types ends a sentence, a label or a short line.
-    wrapped = is_soft_break(before, line, layout.wrap) if layout.wrap else len(before) >= 50
-    mid_sentence = wrapped and not ends_sentence(before)
+    mid_sentence = _wrapped(before, line, layout.wrap) and not ends_sentence(before)
     if mid_sentence and not clear:
         notes.append(
             (
@@ -211,6 +209,12 @@ def _turn_label(
     return label
 
 
+def _wrapped(before: str, after: str, wrap: int | None) -> bool:
+    """The break looks made by a wrapping program. Without a measured width (a short text),
+    a long line was wrapped: a line break an editor types follows a short line."""
+    return is_soft_break(before, after, wrap) if wrap else len(before) >= 50
+
+
 def _continues(prev: Line | None, line: Line, layout: Layout) -> bool:
     """A line after a list item continues the item when the text is wrapped and it was."""
     return prev is not None and is_soft_break(prev.text, line.text, layout.wrap)
@@ -218,7 +222,7 @@ def _continues(prev: Line | None, line: Line, layout: Layout) -> bool:
 
 def _join(text: str, line: str, prev: Line | None, layout: Layout) -> str:
     last = text.rsplit("\n", 1)[-1]
-    soft = prev is not None and is_soft_break(prev.text, line, layout.wrap)
+    soft = prev is not None and _wrapped(prev.text, line, layout.wrap)
     if soft and re.search(r"\w-$", last) and line[:1].isalpha():
         return text + line  # "worker-" + "owned": a wrapper broke the line after a hyphen
     return f"{text} {line}" if not text.endswith(" ") else text + line
