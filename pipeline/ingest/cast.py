@@ -302,16 +302,24 @@ def assign_roles(
         else:
             turns.setdefault(speaker, []).append(unit.text)
     named = list(turns)
+    if len(named) == 1:
+        roles[named[0]] = _role_by_turns(named[0], turns[named[0]], cast)
+        return roles
     for speaker in named:
-        asks = sum(1 for t in turns[speaker] if t.rstrip(" *_\"'”»)").endswith("?"))
-        if len(named) == 1:
-            roles[speaker] = "question" if asks * 2 >= len(turns[speaker]) else "answer"
-            if roles[speaker] == "question" and speaker in cast.interviewees:
-                cast.interviewees.remove(speaker)  # the intro named the interviewer
-                asker = cast.speakers[speaker]
-                cast.speakers[speaker] = Speaker(asker.id, asker.name)
-        elif cast.interviewees:
+        if cast.interviewees:
             roles[speaker] = "answer" if speaker in cast.interviewees else "question"
         else:
             roles[speaker] = "question" if speaker == named[0] else "answer"
     return roles
+
+
+def _role_by_turns(speaker: str, texts: list[str], cast: Cast) -> BlockType:
+    """The only labelled speaker asks when most of their turns end with a question mark."""
+    asks = sum(1 for t in texts if t.rstrip(" *_\"'”»)").endswith("?"))
+    if asks * 2 < len(texts):
+        return "answer"
+    if speaker in cast.interviewees:  # the intro named the interviewer: no guest, no role
+        cast.interviewees.remove(speaker)
+        asker = cast.speakers[speaker]
+        cast.speakers[speaker] = Speaker(asker.id, asker.name)
+    return "question"

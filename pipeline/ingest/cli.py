@@ -50,5 +50,5 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def _print_outline(doc: Document) -> None:
     for block in doc.blocks:
         who = f" [{block.speaker}]" if block.speaker else ""
-        first = block.paragraphs[0]
+        first = block.paragraphs[0].replace("\n", " ⏎ ")  # a list: one item a line
         print(f"{block.line:>4}  {block.type:<9}{who} {first[:70]}{'…' if len(first) > 70 else ''}")
