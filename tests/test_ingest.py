@@ -368,6 +368,13 @@ def test_an_oversized_interview_is_refused_before_parsing(tmp_path: Path) -> Non
         ingest_file(path)
 
 
+def test_lint_knows_polish_quotes_and_list_markers() -> None:
+    text = "Q: Jak?\n\nA: Spółdzielnia „Wspólny Dom”:\na) dom;\nb) ogród."
+    assert ingest_text(text, source_lang="pl").warnings == ()
+    german = ingest_text("F: Wie?\n\nA: Die „Genossenschaft.", source_lang="de")
+    assert [w.message for w in german.warnings] == ["unbalanced „“: 1 opening, 0 closing"]
+
+
 def test_cli_json_matches_contract() -> None:
     proc = run_cli("ingest", str(SEED), "--json")
     assert proc.returncode == 0, proc.stderr

@@ -98,4 +98,5 @@ def test_pasted_interview_reads_as_a_careful_human_reads_it(name: str) -> None:
     for fragment in expected.contains:
         assert fragment in text
     assert not [x for x in LEFTOVERS if x in text]
+    assert not [w for w in result.warnings if "unbalanced" in w.message]  # list markers "a)"
     assert_nothing_lost(normalise(path.read_bytes().decode("utf-8")), result)

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.document import Block, Document, Speaker
+from pipeline.document import Block, Document, Speaker, list_items
 from pipeline.errors import SourceError
 from pipeline.ingest import cleanup
 from pipeline.ingest.cast import (
@@ -102,7 +102,7 @@ def ingest_text(text: str, *, source_lang: str = "en", name: str = "<text>") -> 
     document = Document(source_lang, _speakers_in_order(blocks, cast), _blocks(blocks))
     return IngestResult(
         document,
-        tuple(lint_paragraphs([(u.line, u.text) for u in units], source_lang)),
+        tuple(lint_paragraphs([(u.line, _lint_text(u)) for u in units], source_lang)),
         tuple(sorted(_removed(every), key=lambda r: r[0])),
         tuple(edits),
         tuple(_decisions(blocks, cast)),
@@ -234,6 +234,12 @@ def _blocks(blocks: list[Building]) -> tuple[Block, ...]:
     return tuple(
         Block(b.type, b.speaker, tuple(u.text for u in b.units), b.units[0].line) for b in blocks
     )
+
+
+def _lint_text(unit: Unit) -> str:
+    """What the lint reads: a list's items without their markers ("a)" opens no bracket)."""
+    items = list_items(unit.text) if unit.is_list else None
+    return " ".join(i.text for i in items.items) if items else unit.text
 
 
 def _removed(units: list[Unit]) -> list[tuple[int, str]]:
