@@ -62,7 +62,7 @@ def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
     checks = DeliveryOptions.from_env(check_links=options.check_links)
     _say(f"issue {paths.slug}: {len(langs)} languages → {paths.out}")
 
-    source = ingest_stage(config, paths)
+    source, ingest_notes = ingest_stage(config, paths)
     if options.until == "ingest":
         return paths
     from pipeline.translate.stage import translate_issue
@@ -81,7 +81,10 @@ def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
     delivered = check_delivery(config, paths, rendered, checks)
     for note in delivered.notes:
         _say(f"note: {note.message}")
-    report = build_report(config, provider, translated, delivered.results, delivered.notes)
+    report = build_report(
+        config, provider, translated, delivered.results, findings=ingest_notes,
+        notes=delivered.notes,
+    )  # fmt: skip
     write_json(paths.report_json, report)
     _summarise(report)
     if options.until != "render":
@@ -93,14 +96,22 @@ def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
     return paths
 
 
-def ingest_stage(config: IssueConfig, paths: IssuePaths) -> Document:
+def ingest_stage(config: IssueConfig, paths: IssuePaths) -> tuple[Document, list[Finding]]:
+    """Ingest, and what the reviewers should see about the reading (report.json findings)."""
+    from pipeline.ingest.explain import ingest_findings
+
     result = ingest_file(paths.interview, source_lang=config.source_lang)
     for warning in result.warnings:
         _say(f"{paths.interview}:{warning.line}: warning: {warning.message}")
     write_json(paths.document_json, to_dict(result.document))
     blocks = result.document.blocks
     _say(f"ingest: {len(blocks)} blocks, {len(result.document.speakers)} speakers → document.json")
-    return result.document
+    return result.document, ingest_findings(result, _shown_path(paths.interview, paths.root))
+
+
+def _shown_path(path: Path, root: Path) -> str:
+    """``issues/<slug>/interview.txt``: the path an editor knows, for findings' ``where``."""
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def _languages(config: IssueConfig, chosen: list[str] | None) -> list[str]:
@@ -123,10 +134,16 @@ def build_report(
     provider: str,
     translated: Mapping[str, LanguageResult],
     rendered: Mapping[str, RenderResult],
+    *,
+    findings: Sequence[Finding] = (),
     notes: Sequence[Finding] = (),
 ) -> dict[str, Any]:
-    """report.json: one entry per language, from what translate and render returned;
-    ``notes`` are the render stage's issue-level findings (a check skipped, say)."""
+    """report.json: one entry per language, from what translate and render returned.
+
+    The issue-level findings are ``findings``, how the source interview was read (lint,
+    clean-up, doubtful readings, each with the line it is about), and ``notes``, the render
+    stage's (a check skipped, say).
+    """
     languages = {
         lang: _language_entry(result, rendered.get(lang)) for lang, result in translated.items()
     }
@@ -137,7 +154,10 @@ def build_report(
         "provider": provider,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "languages": languages,
-        "findings": [stage_finding(note, "render") for note in notes],
+        "findings": [
+            *(stage_finding(f, "ingest") for f in findings),
+            *(stage_finding(note, "render") for note in notes),
+        ],
     }
 
 

@@ -26,6 +26,7 @@ class FindingView:
     message: str
     where: str | None
     anchor: str | None  # the segment's id on the language page, when it names one
+    stage: str | None = None  # the stage that found it (ingest, translate, render)
 
     @property
     def label(self) -> str:
@@ -131,6 +132,7 @@ def finding_view(raw: Mapping[str, Any]) -> FindingView:
         message=str(raw.get("message", "")),
         where=str(where) if where else None,
         anchor=anchor(str(where)) if where and _is_segment_key(str(where)) else None,
+        stage=str(raw["stage"]) if raw.get("stage") else None,
     )
 
 

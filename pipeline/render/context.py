@@ -21,7 +21,7 @@ from babel.dates import format_date
 from markupsafe import Markup, escape
 
 from pipeline.config import IssueConfig
-from pipeline.document import Document, Finding, Speaker
+from pipeline.document import Document, Finding, Speaker, list_items
 from pipeline.errors import RenderError
 from pipeline.languages import babel_locale, native_name
 from pipeline.render.utm import campaign_links
@@ -62,6 +62,30 @@ class Item:
     label: str = ""
     name: str = ""
     role: str = ""
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    marker: Any  # as the source wrote it ("-", "a)"); the text part shows it
+    text: Any
+
+
+@dataclass(frozen=True)
+class ListView:
+    """A list paragraph as the templates see it (``entries`` is what tells it from a text)."""
+
+    ordered: bool
+    numbering: str  # an <ol>'s type: "1", "a", "A", "i"
+    entries: tuple[ListEntry, ...]
+
+
+def paragraph_view(value: str, text: Callable[[str], Any]) -> Any:
+    """A paragraph for the templates: escaped text, or a :class:`ListView` for a list."""
+    items = list_items(value)
+    if items is None:
+        return text(value)
+    entries = tuple(ListEntry(text(i.marker), text(i.text)) for i in items.items)
+    return ListView(items.ordered, items.numbering, entries)
 
 
 @dataclass(frozen=True)
@@ -262,7 +286,7 @@ def build_context(
     items = [
         Item(
             item.kind,
-            tuple(text(p) for p in item.paragraphs),
+            tuple(paragraph_view(p, text) for p in item.paragraphs),
             text(item.label),
             text(item.name),
             text(item.role),
@@ -286,7 +310,9 @@ def build_context(
             "website": track(org.website),
             "website_label": text(re.sub(r"^https://(www\.)?|/$", "", org.website)),
         },
-        "lede": [text(p) for b in doc.blocks[: _lede_length(doc)] for p in b.paragraphs],
+        "lede": [
+            paragraph_view(p, text) for b in doc.blocks[: _lede_length(doc)] for p in b.paragraphs
+        ],
         "items": items,
         "links": [
             {"label": text(doc.fields.get(f"link.{i}") or link.label), "url": track(link.url)}
