@@ -99,7 +99,8 @@ class FakeLibreTranslate:
         return response
 
     def languages(self) -> list[dict[str, Any]]:
-        codes = sorted({code for pair in self.pairs for code in pair})
+        # argostranslate lists languages as its packages name them, each once: en, de, fr
+        codes = list(dict.fromkeys(code for pair in sorted(self.pairs) for code in pair))
         return [
             {
                 "code": code,
