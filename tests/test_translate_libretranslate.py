@@ -17,18 +17,9 @@ from pipeline.translate.engine import ENGINES, EngineSettings
 from pipeline.translate.libretranslate import LibreTranslateEngine, from_html, to_html
 from pipeline.translate.memory import TranslationMemory
 from pipeline.translate.stage import translate_issue
-from tests.support.libretranslate_fake import FakeLibreTranslate, proxy_page
+from tests.support.libretranslate_fake import TRICKY, FakeLibreTranslate, proxy_page
 from tests.support.send_fakebase import FakeClock
 from tests.support.translate import make_project, source_document
-
-TRICKY = [
-    "Ask __0__ about __1__.",
-    "Write to news_desk@example.org or see https://x.org/a_b?c=1&d=2.",
-    "Tom & Jerry <3 say &amp; and &lt;b&gt; <b>bold</b>.",
-    "Quotes \"double\" and 'single', it's 21 % of 1.5 million.",
-    "__0__",
-    "Thank you, __0__!",
-]
 
 
 def upper(text: str, target: str) -> str:
@@ -137,6 +128,19 @@ def test_a_rate_limited_server_is_waited_out() -> None:
     assert server.statuses.count(429) == 1  # from then on the engine keeps count itself
     assert 3 * 60 <= clock.t < 4 * 60  # 40 texts at 10 a minute: 3 minutes of waiting
     assert any("rate limited (10 texts per 1 min 0 s)" in line for line in logs)
+
+
+def test_retry_after_is_obeyed_up_to_the_policy_cap() -> None:
+    clock = FakeClock()
+    soon = httpx.Response(
+        429, json={"error": "Slowdown: 10 per 1 minute"}, headers={"retry-after": "30"}
+    )
+    server = FakeLibreTranslate(faults={1: soon})
+    assert engine(server, clock=clock).translate("en", "de", ["x"]) == ["x"]
+    assert clock.sleeps == [30.0]
+    late = httpx.Response(429, json={"error": "Slowdown"}, headers={"retry-after": "7200"})
+    with pytest.raises(TranslationError, match=r"asks to wait 2 h 0 min.*run the same command"):
+        engine(FakeLibreTranslate(faults={1: late}), clock=clock).translate("en", "de", ["x"])
 
 
 def test_batches_shrink_when_a_429_does_not_say_the_limit() -> None:

@@ -240,7 +240,10 @@ class LibreTranslateEngine:
                 self._batch = min(self._batch, learnt[0])
             else:
                 self._batch = max(1, min(self._batch, size) // 2)
-        backoff = self._policy.wait(err, attempt)  # Retry-After when sent, else jittered
+        try:
+            backoff = self._policy.wait(err, attempt)  # Retry-After when sent, else jittered
+        except RemoteError as stop:  # Retry-After past max_wait: stop, with when to resume
+            raise TranslationError(stop.message) from None
         wait = max(backoff, throttle.delay(min(size, self._batch)))
         if waited + wait > self._policy.max_wait:
             raise TranslationError(

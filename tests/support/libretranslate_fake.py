@@ -42,6 +42,16 @@ KEPT_TAGS = frozenset(
     {"address", "applet", "audio", "canvas", "code", "embed", "script", "style", "time", "video"}
 )
 VOID_TAGS = frozenset({"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "wbr"})
+# Texts that a server which copies its input must give back exactly, whatever its decoder and
+# its unescaping do to placeholders, underscores, entities and markup-like text.
+TRICKY = [
+    "Ask __0__ about __1__.",
+    "Write to news_desk@example.org or see https://x.org/a_b?c=1&d=2.",
+    "Tom & Jerry <3 say &amp; and &lt;b&gt; <b>bold</b>.",
+    "Quotes \"double\" and 'single', it's 21 % of 1.5 million.",
+    "__0__",
+    "Thank you, __0__!",
+]
 
 
 def copy_model(text: str, target: str) -> str:
