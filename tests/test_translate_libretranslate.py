@@ -281,3 +281,67 @@ def test_finished_batches_are_in_the_memory_when_a_later_one_fails(
     assert (again["de"].stats["memory"], again["de"].stats["engine"]) == (8, 4)
     done_before = {t for r in broken.requests[:2] for t in r["q"]}
     assert not {t for r in healthy.requests for t in r["q"]} & done_before
+
+
+FAULTS = [
+    httpx.Response(429, json={"error": "Slowdown: 6 per 1 minute"}),
+    httpx.Response(429, text="<html><body><h1>429 Too Many Requests</h1></body></html>"),
+    proxy_page(502),
+    httpx.Response(503, json={"error": "Service Unavailable"}),
+    httpx.Response(400, json={"error": "Invalid request: request (4) exceeds text limit (3)"}),
+]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_faults_lose_nothing_and_a_rerun_resumes(
+    seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A seeded schedule of the server's failures: whatever was answered is in the memory,
+    every failure is one line, and a rerun against a healthy server sends only the rest."""
+    rng = random.Random(seed)
+    monkeypatch.setenv("NEWSLETTER_CACHE_DIR", str(tmp_path / "cache"))
+    project = make_project(tmp_path)
+    faults = {i: rng.choice(FAULTS) for i in range(1, 40) if rng.random() < 0.3}
+    broken = FakeLibreTranslate([("en", "de"), ("en", "fr")], faults=faults)
+    settings = EngineSettings(max_batch_size=4, parallel_languages=1)
+    policy = RetryPolicy(attempts=2, rng=random.Random(seed))
+    lt = LibreTranslateEngine(
+        settings,
+        transport=httpx.MockTransport(broken),
+        url="http://lt.test",
+        clock=FakeClock(),
+        log=lambda _line: None,
+        policy=policy,
+    )
+    use(monkeypatch, lt)
+    langs = ["en", "de", "fr"]
+    first = translate_issue(
+        project.config, project.paths, source_document(), langs, engine="libretranslate",
+        settings=settings,
+    )  # fmt: skip
+    for lang in ("de", "fr"):
+        message = first[lang].message or ""
+        assert first[lang].status in ("direct", "unavailable") and "\n" not in message
+    answered = {
+        (body["target"], text)
+        for body, status in zip(broken.requests, broken.statuses, strict=True)
+        if status == 200
+        for text in body["q"]
+    }
+    with TranslationMemory() as memory:
+        assert memory.count() == len(answered)
+    healthy = FakeLibreTranslate([("en", "de"), ("en", "fr")])
+    use(monkeypatch, engine(healthy, batch=4))
+    again = translate_issue(
+        project.config, project.paths, source_document(), langs, engine="libretranslate"
+    )
+    resent = {(body["target"], text) for body in healthy.requests for text in body["q"]}
+    assert not resent & answered
+    monkeypatch.setenv("NEWSLETTER_CACHE_DIR", str(tmp_path / "clean-cache"))
+    clean = translate_issue(
+        project.config, project.paths, source_document(), langs, engine="libretranslate"
+    )
+    for lang in ("de", "fr"):
+        done, expected = again[lang].document, clean[lang].document
+        assert again[lang].status == "direct" and done is not None and expected is not None
+        assert [s.text for s in done.segments] == [s.text for s in expected.segments]
