@@ -3,8 +3,10 @@
 Segments are masked (protected and fixed terms → ``__0__``…), looked up in the memory by
 their masked form, and only the misses go to the engine, de-duplicated, in one call per hop
 (two hops through English when pivoting; the first hop has its own memory rows, so a second
-pivot language reuses it). The memory stores the engine's raw output for each input, damaged
-or not, so everything below is a function of the content, never of what the cache held:
+pivot language reuses it). An engine that hands back finished batches (a server: see
+:func:`~pipeline.translate.engine.translate_in_batches`) has each batch stored at once, so a
+later batch's failure loses nothing. The memory stores the engine's raw output for each
+input, damaged or not, so everything below is a function of the content, never of what the cache held:
 a cold and a warm build give the same text and the same findings.
 
 Lost placeholders (what a real model does to ``__0__`` is described in

@@ -3,8 +3,10 @@
 For each target language, in this order of precedence:
   1. a reviewer's entry in ``issues/<slug>/translations/<lang>.po`` (un-fuzzied, non-empty);
   2. the translation memory (machine text from an earlier run, same engine and model);
-  3. ONE engine call with every remaining segment of the language, masked by the glossary
-     (two calls, one per hop, when pivoting through English).
+  3. the language's engine (``--engine``, or chosen per language by ``[translate] engines``:
+     :mod:`pipeline.translate.choice`) with every remaining segment, masked by the glossary:
+     ONE call (one per hop when pivoting through English), or batch by batch for an engine
+     that hands back finished batches (a server), each stored in the memory at once.
 Coverage per language: ``source``, ``direct``, ``pivot`` (through en), ``human-only`` (no
 engine path, but the PO file covers every segment) or ``unavailable`` (no engine path and no
 complete PO file: a half-English newsletter is worse than none, so the build leaves the
