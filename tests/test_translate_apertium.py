@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import cli
+from pipeline.errors import TranslationError
 from pipeline.store import read_json
 from pipeline.translate.apertium import ApertiumEngine, _pair, installed_modes, tidy
 from pipeline.translate.glossary import load_glossary
@@ -63,10 +64,20 @@ def test_tidy(source: str, raw: str, clean: str) -> None:
     assert tidy(source, raw) == clean
 
 
-def test_no_apertium_no_pairs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_no_language_data_no_pairs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("APERTIUM_DATADIR", str(tmp_path))
     assert installed_modes() == {}
-    assert ApertiumEngine().pairs() == set()
+    if shutil.which("apertium"):
+        assert ApertiumEngine().pairs() == set()
+
+
+def test_without_apertium_the_engine_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert installed_modes() == {}
+    with pytest.raises(TranslationError, match="apt-get install apertium"):
+        ApertiumEngine().pairs()
 
 
 # -- the real Apertium -----------------------------------------------------------------------

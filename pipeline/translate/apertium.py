@@ -120,6 +120,11 @@ class ApertiumEngine:
         return self._modes
 
     def pairs(self) -> set[tuple[str, str]]:
+        if shutil.which("apertium") is None:
+            raise TranslationError(
+                "apertium is not installed: apt-get install apertium and the pairs you need "
+                "(apertium-eng-spa, apertium-hbs-eng, …)"
+            )
         return set(self.modes())
 
     def model_id(self, source_lang: str, target_lang: str) -> str:
