@@ -6,8 +6,8 @@ their masked form, and only the misses go to the engine, de-duplicated, in one c
 pivot language reuses it). An engine that hands back finished batches (a server: see
 :func:`~pipeline.translate.engine.translate_in_batches`) has each batch stored at once, so a
 later batch's failure loses nothing. The memory stores the engine's raw output for each
-input, damaged or not, so everything below is a function of the content, never of what the cache held:
-a cold and a warm build give the same text and the same findings.
+input, damaged or not, so everything below is a function of the content, never of what the
+cache held: a cold and a warm build give the same text and the same findings.
 
 Lost placeholders (what a real model does to ``__0__`` is described in
 :mod:`pipeline.translate.glossary`). :meth:`Masker.recover` first puts back every term the
