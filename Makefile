@@ -23,7 +23,7 @@ NPM_ASSETS := $(AXE_JS) $(CANIEMAIL_JSON)
 ISSUE_DIR = $(if $(ISSUE),issues/$(ISSUE),)
 LANG_FLAG = $(if $(LANGS),--langs $(LANGS),)
 
-.PHONY: setup issue test lint pytest models send bench golden clean help
+.PHONY: setup issue test lint pytest test-libretranslate models send bench golden clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -70,6 +70,21 @@ $(CANIEMAIL_JSON):
 
 pytest: $(STAMP) $(NPM_ASSETS)
 	$(RUN)/pytest -q
+
+# The real LibreTranslate server for tests/test_libretranslate_real.py, in a throwaway
+# environment of its own (not the product's): libretranslate from PyPI, installed from outside
+# the repository with --no-config, so this project's [tool.uv] override (which drops minisbd)
+# does not apply to it. .ci/run runs this after make test.
+LT_VERSION := 1.9.6
+LT_VENV := $(CURDIR)/.cache/libretranslate-$(LT_VERSION)
+$(LT_VENV)/.installed:
+	$(ensure_uv)
+	cd / && $(UV) venv --no-config --quiet --allow-existing $(LT_VENV)
+	cd / && VIRTUAL_ENV=$(LT_VENV) $(UV) pip install --no-config --quiet libretranslate==$(LT_VERSION)
+	@touch $@
+
+test-libretranslate: $(STAMP) $(LT_VENV)/.installed  ## the fake and the build against a real LibreTranslate server
+	LIBRETRANSLATE_PYTHON=$(LT_VENV)/bin/python $(RUN)/pytest -q -m libretranslate tests/test_libretranslate_real.py
 
 # Always from the issue's source language (ISSUE empty: the newest issue); LANGS narrows the
 # targets, FROM=fr overrides the source language.

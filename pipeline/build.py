@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 class BuildOptions:
     langs: list[str] | None = None
     out: Path | None = None
-    engine: str = "argos"
+    engine: str | None = None  # None: [translate] engines in issue.toml, else argos
     provider: str | None = None
     strict: bool = False
     install_models: bool = False
@@ -171,6 +171,10 @@ def _language_entry(result: LanguageResult, render: RenderResult | None) -> dict
         "message": result.message,
         "engine": result.engine,
         "model": result.model,
+        # the engines this language could have had, and why those before the chosen one
+        # were not used ("marian: no model for en→hr")
+        "engine_candidates": list(result.candidates),
+        "engines_passed_over": list(result.passed_over),
         "segments": counts,
         "reviewed_share": _reviewed_share(counts, result.status),
         "findings": [stage_finding(f, "translate") for f in result.findings],

@@ -96,7 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("issue_dir", nargs="?", help="issues/<slug> (default: the newest issue)")
     p.add_argument("--langs", help="comma-separated languages (default: all in issue.toml)")
     p.add_argument("--out", help="output folder (default: build/<slug> beside issues/)")
-    p.add_argument("--engine", default="argos", help="translation engine (default: argos)")
+    p.add_argument(
+        "--engine",
+        default=None,
+        help="translation engine: argos, libretranslate or apertium (default: argos, or "
+        "[translate] engines in issue.toml, which also chooses per language)",
+    )
     p.add_argument(
         "--provider",
         default=None,

@@ -31,6 +31,7 @@ from pipeline.languages import EU_LANGUAGES
 # client exists it is refused everywhere, with one message, rather than rendered and then
 # refused by send.
 PROVIDER_NAMES = ("brevo", "listmonk", "outbox")
+DEFAULT_ENGINE = "argos"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -82,6 +83,22 @@ class SendConfig:
 
 
 @dataclass(frozen=True)
+class TranslateConfig:
+    """``[translate]``: ``engines`` maps a language (``default`` for the rest) to the engines
+    to try for it, in order; the first that can translate the language wins."""
+
+    engines: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def engines_for(self, lang: str, chosen: str | None = None) -> tuple[str, ...]:
+        """The language's own list, else ``chosen`` (``--engine``), else ``default``, else argos."""
+        if lang in self.engines:
+            return self.engines[lang]
+        if chosen:
+            return (chosen,)
+        return self.engines.get("default", (DEFAULT_ENGINE,))
+
+
+@dataclass(frozen=True)
 class IssueConfig:
     path: Path
     slug: str
@@ -105,6 +122,7 @@ class IssueConfig:
     email_clients: tuple[str, ...] = DEFAULT_EMAIL_CLIENTS
     # campaign parameters added to every link; None: off
     utm: Utm | None = DEFAULT_UTM
+    translate: TranslateConfig = field(default_factory=TranslateConfig)
 
     @property
     def target_languages(self) -> tuple[str, ...]:
@@ -206,6 +224,7 @@ def parse_issue(data: Mapping[str, Any], path: Path, text: str = "") -> IssueCon
     max_spam_score = parse_max_spam_score(c.problem, data)
     email_clients = parse_email_clients(c.problem, data)
     utm = parse_utm(c.problem, data)
+    translate = _translate(c, data.get("translate"))
     if c.problems:
         count = len(c.problems)
         raise ConfigError(
@@ -231,6 +250,7 @@ def parse_issue(data: Mapping[str, Any], path: Path, text: str = "") -> IssueCon
         max_spam_score=max_spam_score,
         email_clients=email_clients,
         utm=utm,
+        translate=translate,
     )
 
 
@@ -358,6 +378,34 @@ def _send(c: _Collector, table: Any) -> SendConfig:
     options = {k: v for k, v in table.items() if isinstance(v, dict) and k != "sender"}
     lists = {name: _lists(c, name, opts.get("lists", {})) for name, opts in options.items()}
     return SendConfig(str(provider), sender, reply_to, lists, options, to)
+
+
+def _translate(c: _Collector, table: Any) -> TranslateConfig:
+    example = 'engines = { hr = ["marian", "apertium"] }'
+    if table is None:
+        return TranslateConfig()
+    if not isinstance(table, dict):
+        c.problem("translate", f"must be a table: [translate] {example}")
+        return TranslateConfig()
+    value = table.get("engines", {})
+    if not isinstance(value, dict):
+        c.problem("translate.engines", f"must be a table of language → engines, like {example}")
+        return TranslateConfig()
+    engines: dict[str, tuple[str, ...]] = {}
+    for lang, names in value.items():
+        key = f"translate.engines.{lang}"
+        if lang != "default" and lang not in EU_LANGUAGES:
+            c.problem(key, f'"{lang}" is not an EU language code or "default"')
+        names = [names] if isinstance(names, str) else names
+        if (
+            not isinstance(names, list)
+            or not names
+            or not all(isinstance(n, str) and n.strip() for n in names)
+        ):
+            c.problem(key, f'must be a list of engine names, like {lang} = ["apertium", "argos"]')
+            continue
+        engines[lang] = tuple(n.strip() for n in names)
+    return TranslateConfig(engines)
 
 
 def _lists(c: _Collector, provider: str, value: Any) -> dict[str, tuple[int, ...]]:

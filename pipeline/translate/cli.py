@@ -36,7 +36,8 @@ def _register_models(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     models = sub.add_parser(
         "models",
         help="list and install argos translation packages",
-        description="Argos packages; honours ARGOS_PACKAGES_DIR and ARGOS_PACKAGE_INDEX.",
+        description="Argos packages; honours ARGOS_PACKAGES_DIR and ARGOS_PACKAGE_INDEX. "
+        "'list' also shows the pairs of the installed Apertium packages (engine apertium).",
     )
     commands = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
 
@@ -88,7 +89,11 @@ def _register_review(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     e.add_argument("issue_dir", help="issues/<slug>")
     e.add_argument("--lang", required=True, help="the language to export, e.g. de")
-    e.add_argument("--engine", default="argos", help="translation engine (default: argos)")
+    e.add_argument(
+        "--engine",
+        default=None,
+        help="translation engine (default: argos, or [translate] engines in issue.toml)",
+    )
     e.set_defaults(handler=cmd_review_export)
 
 
@@ -98,6 +103,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.installed:
         for pair, version in sorted(models.installed_versions().items()):
             print(f"{pair[0]}→{pair[1]}  {version}")
+        _list_apertium()
         return 0
     rows = models.list_packages()
     print(f"{'pair':<8} {'package':<18} {'installed':<10} {'index':<8} state")
@@ -106,7 +112,16 @@ def cmd_list(args: argparse.Namespace) -> int:
             f"{row.pair[0]}→{row.pair[1]:<5} {row.code:<18} {row.installed or '-':<10} "
             f"{row.available or '-':<8} {row.state}"
         )
+    _list_apertium()
     return 0
+
+
+def _list_apertium() -> None:
+    """The pairs the installed Apertium modes translate (Debian packages, engine apertium)."""
+    from pipeline.translate.apertium import installed_modes
+
+    for (source, target), mode in sorted(installed_modes().items()):
+        print(f"{source}→{target}  apertium {mode.name} ({mode.package})")
 
 
 def cmd_install(args: argparse.Namespace) -> int:
@@ -238,7 +253,7 @@ def cmd_review_export(args: argparse.Namespace) -> int:
 
 
 def _machine_segments(
-    config: IssueConfig, paths: IssuePaths, source: Document, lang: str, engine: str
+    config: IssueConfig, paths: IssuePaths, source: Document, lang: str, engine: str | None
 ) -> tuple[tuple[Segment, ...], str]:
     """The segments to export and where their text came from (a note for the user)."""
     from pipeline.translate.segment import all_segments, split_document
