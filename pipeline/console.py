@@ -8,13 +8,15 @@ preview anyway. ``--quiet`` leaves only what asks for action: warnings and error
 - :func:`detail`: progress and reasons (verbose only);
 - :func:`warn`: something a person should act on (always, as ``warning: …``).
 
-The level is set once per command (:func:`set_level`); stages call these functions instead of
+The level is set once per command (:func:`at_level`); stages call these functions instead of
 ``print`` so they need no option threaded through.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 Level = Literal["quiet", "normal", "verbose"]
@@ -27,6 +29,17 @@ def set_level(level: Level) -> None:
     if level not in _LEVELS:
         raise ValueError(f"unknown console level {level!r}")
     _level = level
+
+
+@contextmanager
+def at_level(chosen: Level) -> Iterator[None]:
+    """``chosen`` for the duration of one command; the previous level afterwards."""
+    previous = _level
+    set_level(chosen)
+    try:
+        yield
+    finally:
+        set_level(previous)
 
 
 def level() -> Level:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -26,6 +26,7 @@ from typing import Literal
 
 from tqdm import tqdm
 
+from pipeline import console
 from pipeline.config import IssueConfig
 from pipeline.document import Document, Finding, Origin, Segment, to_dict
 from pipeline.errors import ConfigError, TranslationError
@@ -58,6 +59,7 @@ class LanguageResult:
     message: str | None  # why unavailable/partial, with the fix
     findings: tuple[Finding, ...]
     stats: Mapping[str, float]  # segments, human, memory, engine, seconds
+    no_model: bool = False  # unavailable because no engine model reaches it (not a failure)
 
 
 @dataclass(frozen=True)
@@ -151,12 +153,12 @@ def install_models(eng: Engine, source_lang: str, targets: Sequence[str]) -> Non
         offered = models.index_pairs()
     except TranslationError as exc:
         reason = exc.message.rstrip(".")
-        _say(f"models: {reason}. Building the languages whose models are installed.")
+        console.say(f"models: {reason}. Building the languages whose models are installed.")
         return
     plan = models.plan_pairs(source_lang, missing, offered)
     wanted = [pair for hops in plan.values() for pair in hops]
     if wanted:
-        models.ensure_installed(wanted, warn=_say)
+        models.ensure_installed(wanted, warn=console.say)
 
 
 def _translate_targets(
@@ -168,11 +170,15 @@ def _translate_targets(
     if strict:
         _refuse_missing(issue, eng, routes, reviews)
     results: dict[str, LanguageResult] = {}
-    bar = tqdm(total=len(targets), desc="translate", unit="lang", file=sys.stderr, disable=None)
+    quiet = console.level() == "quiet"
+    bar = tqdm(
+        total=len(targets), desc="translate", unit="lang", file=sys.stderr, disable=quiet or None
+    )
 
     def work(lang: str) -> LanguageResult:
         result = _translate_language(issue, eng, lang, routes[lang], reviews[lang], strict)
-        tqdm.write(_progress_line(result), file=sys.stderr)
+        if console.is_verbose():  # through tqdm, so the bar is not torn
+            tqdm.write(_progress_line(result), file=sys.stderr)
         bar.update(1)
         return result
 
@@ -254,7 +260,9 @@ def _unavailable(
         "source": 0.0,
         "seconds": time.perf_counter() - started,
     }
-    return LanguageResult(lang, "unavailable", None, None, None, message, tuple(findings), stats)
+    return LanguageResult(
+        lang, "unavailable", None, None, None, message, tuple(findings), stats, reason is None
+    )
 
 
 def _unavailable_message(issue: _Issue, eng: Engine, lang: str, rev: review.Review) -> str:
@@ -327,4 +335,25 @@ def _progress_line(result: LanguageResult) -> str:
     )
 
 
-_say: Callable[[str], None] = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+def missing_models_line(
+    results: Mapping[str, LanguageResult], *, slug: str, engine: str, source_lang: str
+) -> str | None:
+    """The languages left out for want of a model, in ONE line with the command that
+    installs them (and what to do for those no package reaches); None when there are none."""
+    missing = [r.lang for r in results.values() if r.no_model]
+    if not missing:
+        return None
+    if engine != "argos":
+        return f"engine {engine} has no model for {', '.join(missing)}: try another --engine"
+    installable = [lang for lang in missing if NO_ARGOS_PACKAGE.isdisjoint({lang, source_lang})]
+    by_hand = [lang for lang in missing if lang not in installable]
+    fixes = []
+    if installable:
+        fixes.append(f"make models ISSUE={slug} LANGS={','.join(installable)} installs them")
+    if by_hand:
+        fixes.append(
+            f"{', '.join(by_hand)}: no argos package exists, translate by hand "
+            f"(newsletter review export issues/{slug} --lang {by_hand[0]})"
+        )
+    count = f"{len(missing)} language{'s' if len(missing) > 1 else ''}"
+    return f"no model for {count} ({' '.join(missing)}): {'; '.join(fixes)}"
