@@ -201,3 +201,13 @@ def _page_height(page: Page, email: Path, width: int) -> int:
     finally:
         page.call("Emulation.clearDeviceMetricsOverride")
     return height
+
+
+def test_axe_finds_no_serious_violation_in_the_editor(
+    page: Page, axe_source: str, site: IssuePaths
+) -> None:
+    assert page.goto(site.preview_dir / "de.html") is None
+    page.click("#review-toggle")
+    assert page.evaluate("document.querySelectorAll('textarea.editor').length") > 5
+    assert _axe(page, axe_source) == []
+    assert page.console_errors() == []

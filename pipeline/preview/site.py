@@ -3,7 +3,8 @@
 It reads only what the earlier stages left on disk (report.json, ``<lang>/document.json``,
 ``<lang>/email.*``), so ``newsletter preview`` can rewrite it alone. Pages are rendered with
 Jinja2, autoescape on: source or machine text containing HTML shows as text. Everything is
-self-contained (inline CSS, no script, relative links) so the site works from ``file://``.
+self-contained (inline CSS, relative links, and on each language page the reviewer's editor as
+inline script, :mod:`pipeline.preview.editor`) so the site works from ``file://``.
 The folder is written into a temporary sibling and swapped in, so a reader never sees half a
 site. The page models (rows, segments, findings) live in :mod:`pipeline.preview.model`.
 """
@@ -22,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pipeline import console
 from pipeline.browser import find_chromium, missing_chromium_note
 from pipeline.preview import screenshots as shots
+from pipeline.preview.editor import protected_terms, review_data
 from pipeline.preview.model import (
     LanguageView,
     PageView,
@@ -99,17 +101,26 @@ def _write_site(
         widths=WIDTHS,
     )
     write_atomic(out / "index.html", page)
+    protect = protected_terms(paths)
     for view in views:
         if view.state == "unavailable":
             continue
-        _write_language_pages(env, paths, issue, view, out)
+        _write_language_pages(env, paths, issue, view, out, protect)
 
 
 def _write_language_pages(
-    env: Environment, paths: IssuePaths, issue: Mapping[str, Any], view: LanguageView, out: Path
+    env: Environment,
+    paths: IssuePaths,
+    issue: Mapping[str, Any],
+    view: LanguageView,
+    out: Path,
+    protect: Sequence[str],
 ) -> None:
     page: PageView = build_page(paths, str(issue["source_lang"]), view)
-    html = env.get_template("language.html.j2").render(issue=issue, lang=view, page=page)
+    review = review_data(issue, view, page, protect)
+    html = env.get_template("language.html.j2").render(
+        issue=issue, lang=view, page=page, review=review
+    )
     write_atomic(out / view.page_href, html)
     if view.html_href is None:
         return
