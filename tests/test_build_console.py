@@ -12,6 +12,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.languages import EU_LANGUAGES
+from pipeline.translate.stage import LanguageResult, missing_models_line
 from tests.support.fake_engine import FakeEngine, registered
 from tests.support.translate import SLUG, make_project
 
@@ -58,9 +59,12 @@ def test_without_models_a_build_prints_stages_a_table_and_one_line_to_install_th
     installable = [lang for lang in EU_LANGUAGES if lang not in ("en", *NO_INDEX_PACKAGE)]
     assert about_models[0].startswith("warning: no model for 23 languages (")
     assert (
-        f"make models ISSUE={SLUG} LANGS={','.join(installable)} installs them" in about_models[0]
+        f"make models ISSUE={SLUG} LANGS={','.join(installable)} installs 21;" in about_models[0]
     )
-    assert "hr, mt: no argos package exists" in about_models[0]
+    assert about_models[0].endswith(
+        "installs 21; for hr mt the Argos index has none: translate by hand "
+        f"(newsletter review export issues/{SLUG} --lang hr)"
+    )
     assert len(lines) <= len(STAGES) + 2 + 1 + len(EU_LANGUAGES) + 2  # + lint, blank, header
 
 
@@ -87,3 +91,28 @@ def test_quiet_and_verbose_exclude_each_other(
         main(["build", str(issue), "--quiet", "--verbose"])
     assert exit_info.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def _left_out(*langs: str) -> dict[str, LanguageResult]:
+    return {
+        lang: LanguageResult(lang, "unavailable", None, None, None, "…", (), {}, no_model=True)
+        for lang in langs
+    }
+
+
+def test_the_missing_models_line_says_what_to_do_in_each_case() -> None:
+    def line(engine: str, *langs: str) -> str | None:
+        return missing_models_line(_left_out(*langs), slug="s", engine=engine, source_lang="en")
+
+    assert line("argos") is None
+    assert (
+        line("argos", "de")
+        == "no model for 1 language (de): make models ISSUE=s LANGS=de installs them"
+    )
+    assert line("argos", "hr", "mt") == (
+        "no model for 2 languages (hr mt): the Argos index has none: translate by hand "
+        "(newsletter review export issues/s --lang hr)"
+    )
+    assert line("libretranslate", "de", "hr") == (
+        "engine libretranslate has no model for de, hr: try another --engine"
+    )

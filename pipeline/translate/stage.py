@@ -349,11 +349,11 @@ def missing_models_line(
     by_hand = [lang for lang in missing if lang not in installable]
     fixes = []
     if installable:
-        fixes.append(f"make models ISSUE={slug} LANGS={','.join(installable)} installs them")
+        which = "them" if not by_hand else str(len(installable))
+        fixes.append(f"make models ISSUE={slug} LANGS={','.join(installable)} installs {which}")
     if by_hand:
-        fixes.append(
-            f"{', '.join(by_hand)}: no argos package exists, translate by hand "
-            f"(newsletter review export issues/{slug} --lang {by_hand[0]})"
-        )
+        export = f"newsletter review export issues/{slug} --lang {by_hand[0]}"
+        which = "" if not installable else f"for {' '.join(by_hand)} "
+        fixes.append(f"{which}the Argos index has none: translate by hand ({export})")
     count = f"{len(missing)} language{'s' if len(missing) > 1 else ''}"
     return f"no model for {count} ({' '.join(missing)}): {'; '.join(fixes)}"
