@@ -58,9 +58,7 @@ def test_without_models_a_build_prints_stages_a_table_and_one_line_to_install_th
     assert len(about_models) == 1, about_models
     installable = [lang for lang in EU_LANGUAGES if lang not in ("en", *NO_INDEX_PACKAGE)]
     assert about_models[0].startswith("warning: no model for 23 languages (")
-    assert (
-        f"make models ISSUE={SLUG} LANGS={','.join(installable)} installs 21;" in about_models[0]
-    )
+    assert f"make models ISSUE={SLUG} LANGS={','.join(installable)} installs 21;" in about_models[0]
     assert about_models[0].endswith(
         "installs 21; for hr mt the Argos index has none: translate by hand "
         f"(newsletter review export issues/{SLUG} --lang hr)"

@@ -13,7 +13,6 @@ translation memory and every e-mail unchanged: no model loads, no screenshot is 
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -26,20 +25,19 @@ from pipeline.browser import find_chromium
 from pipeline.languages import EU_LANGUAGES
 from tests.bench import BenchSection
 from tests.bench.bench_preview import spread
+from tests.support.argos_env import ArgosEnv, closed_port_url
 from tests.support.translate import make_project
 
 WARM_RUNS = 5
 NO_PACKAGE = ("hr", "mt")
-ROOT = Path(__file__).resolve().parents[2]
 
 
-def _install_tiny_packages(root: Path) -> Path:
+def _install_tiny_packages(root: Path, packages: Path) -> None:
     """One package folder per covered language, all linking to one tiny model."""
     from tests.support.tinyargos import build_package_dir
 
     # A "clock" stops decoding after a few tokens: random weights would decode to the bound.
     model = build_package_dir(root / "model", "en", "xx", stop_after=12)
-    packages = root / "packages"
     for lang in EU_LANGUAGES:
         if lang in ("en", *NO_PACKAGE):
             continue
@@ -50,23 +48,6 @@ def _install_tiny_packages(root: Path) -> Path:
         metadata = json.loads((model / "metadata.json").read_text(encoding="utf-8"))
         metadata |= {"to_code": lang, "to_name": lang, "code": f"translate-en_{lang}"}
         (folder / "metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
-    return packages
-
-
-def _environment(root: Path, packages: Path) -> dict[str, str]:
-    home = root / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ARGOS_", "XDG_"))}
-    env.update(
-        HOME=str(home),
-        XDG_DATA_HOME=str(home / "data"),
-        XDG_CONFIG_HOME=str(home / "config"),
-        XDG_CACHE_HOME=str(home / "cache"),
-        ARGOS_PACKAGES_DIR=str(packages),
-        ARGOS_PACKAGE_INDEX="http://127.0.0.1:9/",  # nothing may be downloaded
-        NEWSLETTER_CACHE_DIR=str(root / "memory"),
-        PYTHONPATH=str(ROOT),
-    )
-    return env
 
 
 def _build(issue: Path, env: dict[str, str]) -> tuple[float, int, str]:
@@ -87,7 +68,9 @@ def run() -> BenchSection:
     with tempfile.TemporaryDirectory(prefix="bench-rebuild-") as tmp:
         root = Path(tmp)
         issue = make_project(root / "site").paths.issue_dir
-        env = _environment(root, _install_tiny_packages(root))
+        argos = ArgosEnv(root / "argos", closed_port_url())  # nothing may be downloaded
+        _install_tiny_packages(root, argos.packages_dir)
+        env = argos.env
         cold_s, cold_code, cold_err = _build(issue, env)
         warm: list[float] = []
         codes: set[int] = set()
