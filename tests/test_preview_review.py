@@ -92,13 +92,13 @@ def test_edit_download_import_rebuild(build: IssuePaths, browser: Browser, tmp_p
         page.evaluate(f"document.querySelector('td.tgt[data-key=\"{TITLE}\"] .text').textContent")
         == NEW_TITLE
     )
-    page.evaluate("document.getElementById('review-name').value = 'Jana Novak'")
+    page.evaluate("document.getElementById('review-name').value = 'Jana \"JN\" Nováková\\\\'")
     page.evaluate("document.getElementById('review-name').dispatchEvent(new Event('input'))")
     page.click("#review-download")
     assert browser.wait_download() == "de.po"
     assert page.console_errors() == []
     downloaded = polib.pofile(str(downloads / "de.po"))
-    assert downloaded.metadata["Last-Translator"] == "Jana Novak"
+    assert downloaded.metadata["Last-Translator"] == 'Jana "JN" Nováková\\'  # escaped right
     reviewed = {e.msgctxt: e.msgstr for e in downloaded if not e.fuzzy}
     assert reviewed == {TITLE: NEW_TITLE, FIRST: NEW_FIRST}
 
