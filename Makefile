@@ -47,8 +47,8 @@ $(STAMP): pyproject.toml uv.lock
 	$(UV) sync --locked --quiet
 	@touch $@ $(RUNTIME_STAMP)
 
-issue: $(RUNTIME_STAMP) $(NPM_ASSETS)  ## build the newest issue (ISSUE=<slug> LANGS=de,fr STRICT=1 PROVIDER=… ARGS="--check-links")
-	$(RUN)/newsletter build $(ISSUE_DIR) $(LANG_FLAG) --install-models $(if $(filter 1,$(STRICT)),--strict,) $(if $(PROVIDER),--provider $(PROVIDER),) $(ARGS)
+issue: $(RUNTIME_STAMP) $(NPM_ASSETS)  ## build the newest issue (ISSUE=<slug> LANGS=de,fr STRICT=1 PROVIDER=… QUIET=1 VERBOSE=1 ARGS="--check-links")
+	$(RUN)/newsletter build $(ISSUE_DIR) $(LANG_FLAG) --install-models $(if $(filter 1,$(STRICT)),--strict,) $(if $(PROVIDER),--provider $(PROVIDER),) $(if $(filter 1,$(QUIET)),--quiet,) $(if $(filter 1,$(VERBOSE)),--verbose,) $(ARGS)
 
 test: lint pytest  ## lint + the whole test suite, offline
 

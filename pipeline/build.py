@@ -10,12 +10,13 @@ reads what this wrote, and refuses languages whose report entry is not ok.
 from __future__ import annotations
 
 import datetime as dt
-import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline import console
 from pipeline.config import IssueConfig, check_provider, load_issue
 from pipeline.document import Document, Finding, to_dict
 from pipeline.errors import CheckError
@@ -67,11 +68,13 @@ def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
         return paths
     from pipeline.translate.stage import translate_issue
 
+    started = time.perf_counter()
     translated = translate_issue(
         config, paths, source, langs,
         engine=options.engine, settings=options.settings, strict=options.strict,
         install_missing=options.install_models,
     )  # fmt: skip
+    _say(_translated_line(translated, time.perf_counter() - started))
     if options.until == "translate":
         return paths
     from pipeline.render import render_issue
@@ -86,12 +89,14 @@ def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
         notes=delivered.notes,
     )  # fmt: skip
     write_json(paths.report_json, report)
-    _summarise(report)
+    _say(f"render: {len(rendered)} e-mails → report.json")
     if options.until != "render":
         from pipeline.preview import write_preview
 
         index = write_preview(paths, screenshots=options.screenshots)
         _say(f"preview: {index}")
+    _summarise(report, translated)
+    _warn_missing_models(translated, config, options.engine)
     _raise_on_errors(report)
     return paths
 
@@ -202,16 +207,55 @@ def _reviewed_share(counts: Mapping[str, int], status: str) -> float:
     return round(counts["human"] / counts["total"], 4) if counts["total"] else 0.0
 
 
-def _summarise(report: Mapping[str, Any]) -> None:
+def _translated_line(translated: Mapping[str, LanguageResult], seconds: float) -> str:
+    done = [r for r in translated.values() if r.status != "unavailable"]
+    kinds = {k: sum(int(r.stats.get(k, 0)) for r in done) for k in ("engine", "memory", "human")}
+    left_out = len(translated) - len(done)
+    return (
+        f"translate: {len(done)} of {len(translated)} languages in {seconds:.1f} s "
+        f"(segments: {kinds['engine']} by the engine, {kinds['memory']} from memory, "
+        f"{kinds['human']} reviewed)" + (f"; {left_out} left out" if left_out else "")
+    )
+
+
+def _summarise(report: Mapping[str, Any], translated: Mapping[str, LanguageResult]) -> None:
+    """The final table: one line per language (the details are in report.json and the preview)."""
+    _say(f"\n  {'language':<20} {'status':<12} {'reviewed':>8} {'size':>6} {'spam':>5}  findings")
     for lang, entry in report["languages"].items():
-        errors = sum(1 for f in entry["findings"] if f["level"] == "error")
-        warnings = sum(1 for f in entry["findings"] if f["level"] == "warning")
-        size = entry.get("sizes", {}).get("html_encoded")
-        size_text = f"{size / 1000:.0f} KB" if size else "-"  # as render/qa.py counts
-        counts = f"{errors} errors, {warnings} warnings"
-        spam = entry.get("spam")
-        spam_text = f", spam {spam_points(spam['score'])}" if spam else ""
-        _say(f"  {lang}  {entry['status']:<11} {size_text:>6}  {counts}{spam_text}")
+        no_model = lang in translated and translated[lang].no_model
+        _say("  " + _table_row(lang, entry, no_model))
+
+
+def _table_row(lang: str, entry: Mapping[str, Any], no_model: bool) -> str:
+    levels = [f["level"] for f in entry["findings"]]
+    found = [
+        f"{n} {lv}{'s' if n > 1 else ''}" for lv in ("error", "warning") if (n := levels.count(lv))
+    ]
+    share, size = "–", entry.get("sizes", {}).get("html_encoded")
+    if entry["status"] == "unavailable":
+        found = ["no model" if no_model else "failed: see report.json"]
+    else:
+        share = f"{entry.get('reviewed_share', 0) * 100:.0f} %"
+    size_text = f"{size / 1000:.0f} KB" if size else "–"  # as render/qa.py counts
+    spam = entry.get("spam")
+    spam_text = spam_points(spam["score"]) if spam else "–"
+    name = f"{lang} {entry.get('english_name', '')}"
+    found_text = ", ".join(found) or "–"
+    return (
+        f"{name:<20} {entry['status']:<12} {share:>8} {size_text:>6} {spam_text:>5}  {found_text}"
+    )
+
+
+def _warn_missing_models(
+    translated: Mapping[str, LanguageResult], config: IssueConfig, engine: str | None
+) -> None:
+    from pipeline.translate.stage import missing_models_line
+
+    line = missing_models_line(
+        translated, slug=config.slug, engine=engine or "argos", source_lang=config.source_lang
+    )
+    if line:
+        console.warn(line)
 
 
 def _raise_on_errors(report: Mapping[str, Any]) -> None:
@@ -225,4 +269,4 @@ def _raise_on_errors(report: Mapping[str, Any]) -> None:
 
 
 def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    console.say(message)

@@ -52,6 +52,7 @@ def _issue_dir(value: str | None) -> Path:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from pipeline import console
     from pipeline.build import BuildOptions, run_issue
     from pipeline.translate.engine import EngineSettings
 
@@ -75,7 +76,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         settings=settings,
         check_links=args.check_links,
     )
-    run_issue(_issue_dir(args.issue_dir), options)
+    with console.at_level(args.console):
+        run_issue(_issue_dir(args.issue_dir), options)
     return 0
 
 
@@ -129,6 +131,24 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["ingest", "translate", "render", "preview"],
         default="preview",
         help="stop after this stage (default: preview)",
+    )
+    talk = p.add_mutually_exclusive_group()
+    talk.add_argument(
+        "-q",
+        "--quiet",
+        dest="console",
+        action="store_const",
+        const="quiet",
+        default="normal",
+        help="print only warnings that ask for action, and errors",
+    )
+    talk.add_argument(
+        "-v",
+        "--verbose",
+        dest="console",
+        action="store_const",
+        const="verbose",
+        help="also print each language's progress, each screenshot and every reason in full",
     )
     tuning = p.add_argument_group(
         "translation engine tuning (defaults measured on 2 cores; see make bench)"

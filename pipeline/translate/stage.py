@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from tqdm import tqdm
 
+from pipeline import console
 from pipeline.config import IssueConfig
 from pipeline.document import Document, Finding, Origin, Segment, to_dict
 from pipeline.errors import TranslationError
@@ -57,6 +58,7 @@ class LanguageResult:
     # the engines the language could have had, in order, and why the ones before were not used
     candidates: tuple[str, ...] = ()
     passed_over: tuple[str, ...] = ()
+    no_model: bool = False  # unavailable because no engine model reaches it (not a failure)
 
 
 @dataclass(frozen=True)
@@ -141,12 +143,12 @@ def install_models(eng: Engine, source_lang: str, targets: Sequence[str]) -> Non
         offered = models.index_pairs()
     except TranslationError as exc:
         reason = exc.message.rstrip(".")
-        _say(f"models: {reason}. Building the languages whose models are installed.")
+        console.say(f"models: {reason}. Building the languages whose models are installed.")
         return
     plan = models.plan_pairs(source_lang, missing, offered)
     wanted = [pair for hops in plan.values() for pair in hops]
     if wanted:
-        models.ensure_installed(wanted, warn=_say)
+        models.ensure_installed(wanted, warn=console.say)
 
 
 def _translate_targets(
@@ -161,11 +163,15 @@ def _translate_targets(
     if strict:
         _refuse_missing(issue, choices, reviews)
     results: dict[str, LanguageResult] = {}
-    bar = tqdm(total=len(targets), desc="translate", unit="lang", file=sys.stderr, disable=None)
+    quiet = console.level() == "quiet"
+    bar = tqdm(
+        total=len(targets), desc="translate", unit="lang", file=sys.stderr, disable=quiet or None
+    )
 
     def work(lang: str) -> LanguageResult:
         result = _translate_language(issue, choices[lang], reviews[lang], strict)
-        tqdm.write(_progress_line(result), file=sys.stderr)
+        if console.is_verbose():  # through tqdm, so the bar is not torn
+            tqdm.write(_progress_line(result), file=sys.stderr)
         bar.update(1)
         return result
 
@@ -251,7 +257,7 @@ def _unavailable(
     }
     return LanguageResult(
         choice.lang, "unavailable", None, None, None, message, tuple(findings), stats,
-        choice.candidates, choice.passed_over,
+        choice.candidates, choice.passed_over, reason is None,
     )  # fmt: skip
 
 
@@ -328,4 +334,25 @@ def _progress_line(result: LanguageResult) -> str:
     )
 
 
-_say: Callable[[str], None] = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+def missing_models_line(
+    results: Mapping[str, LanguageResult], *, slug: str, engine: str, source_lang: str
+) -> str | None:
+    """The languages left out for want of a model, in ONE line with the command that
+    installs them (and what to do for those no package reaches); None when there are none."""
+    missing = [r.lang for r in results.values() if r.no_model]
+    if not missing:
+        return None
+    if engine != "argos":
+        return f"engine {engine} has no model for {', '.join(missing)}: try another --engine"
+    installable = [lang for lang in missing if NO_ARGOS_PACKAGE.isdisjoint({lang, source_lang})]
+    by_hand = [lang for lang in missing if lang not in installable]
+    fixes = []
+    if installable:
+        which = "them" if not by_hand else str(len(installable))
+        fixes.append(f"make models ISSUE={slug} LANGS={','.join(installable)} installs {which}")
+    if by_hand:
+        export = f"newsletter review export issues/{slug} --lang {by_hand[0]}"
+        which = "" if not installable else f"for {' '.join(by_hand)} "
+        fixes.append(f"{which}the Argos index has none: translate by hand ({export})")
+    count = f"{len(missing)} language{'s' if len(missing) > 1 else ''}"
+    return f"no model for {count} ({' '.join(missing)}): {'; '.join(fixes)}"
