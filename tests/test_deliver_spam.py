@@ -137,3 +137,44 @@ def test_a_failing_spamassassin_is_one_warning_note(
     monkeypatch.setattr(spam_module, "PER_MESSAGE_SECONDS", 0.0)
     [note] = check_with(monkeypatch, tmp_path, fake_spamassassin(tmp_path, body))
     assert note.startswith("warning spam-check-failed") and says in note
+
+
+# ---------------------------------------------------------------- kept by content
+
+
+@pytest.mark.deliverability
+def test_an_unchanged_email_is_not_scored_again(
+    spamassassin: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A warm rebuild renders byte-identical messages: their scores come from the cache, and
+    only a changed message (or a changed SpamAssassin) runs the tool again."""
+    calls = tmp_path / "calls"
+    wrapper = fake_spamassassin(tmp_path, f'echo run >> "{calls}"; exec "{spamassassin}" "$@"')
+    monkeypatch.setenv("SPAMASSASSIN", wrapper)
+    results = rendered()
+    paths = IssuePaths.for_issue(fx.ISSUE_DIR, tmp_path / "out")
+
+    def scores(given: dict[str, RenderResult]) -> dict[str, object]:
+        checked = check_delivery(seed_config(), paths, given, ONLY_SPAM)
+        assert tool_notes(checked.notes) == []
+        return {lang: r.spam for lang, r in checked.results.items()}
+
+    first = scores(results)
+    assert calls.read_text().count("run") == 1
+    assert scores(results) == first and calls.read_text().count("run") == 1
+    changed = dataclasses.replace(results["de"], eml=results["de"].eml.replace(b"Die ", b"Der "))
+    assert scores({**results, "de": changed}) == first
+    assert calls.read_text().count("run") == 2  # only the changed message was scored
+
+
+def test_a_damaged_stored_result_is_a_miss_not_an_error(tmp_path: Path) -> None:
+    from pipeline.render.checkcache import CheckCache
+
+    cache = CheckCache("spam", "tool@1", tmp_path)
+    stored, todo = cache.split({"de": b"message"})
+    assert stored == {} and list(todo) == ["de"]
+    cache.put_all(todo, {"de": {"score": 0.0, "rules": []}}, ["de"])
+    assert cache.split({"de": b"message"})[0] == {"de": {"score": 0.0, "rules": []}}
+    (cache.folder / f"{todo['de']}.json").write_text("{not json", encoding="utf-8")
+    assert cache.split({"de": b"message"}) == ({}, todo)
+    assert CheckCache("spam", "tool@2", tmp_path).split({"de": b"message"})[0] == {}

@@ -8,9 +8,11 @@ otherwise skipped with one issue-level note (never a failed build):
 * **a11y** — axe-core on every ``email.html`` in one Chromium session (:mod:`.a11y`);
 * **links** — only with ``--check-links``: each distinct link asked once (:mod:`.linkcheck`).
 
-``NEWSLETTER_SKIP_CHECKS=spam,a11y`` (any of spam, clients, a11y) leaves checks out, for a
-quick rebuild while editing. The findings join each language's render findings; the spam
-score goes into report.json as ``languages.<lang>.spam``.
+Spam scores and accessibility results are kept by content (:mod:`.checkcache`): an e-mail
+that did not change since a build is not checked again, so a warm rebuild costs no tool run.
+``NEWSLETTER_SKIP_CHECKS=spam,a11y`` (any of spam, clients, a11y) leaves checks out. The
+findings join each language's render findings; the spam score goes into report.json as
+``languages.<lang>.spam``.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ import httpx
 
 from pipeline.browser import find_chromium
 from pipeline.config import IssueConfig
-from pipeline.document import Finding, Level
+from pipeline.document import Finding, Level, finding_to_dict
 from pipeline.errors import ConfigError
 from pipeline.render import a11y, clients, spam
+from pipeline.render.checkcache import CheckCache, tool_identity
 from pipeline.render.linkcheck import check_links, link_client
 from pipeline.render.qa import links_of
 from pipeline.render.result import RenderResult
@@ -106,12 +109,16 @@ def _spam(config: IssueConfig, delivery: Delivery) -> None:
     if command is None:
         delivery.note("spam-check-skipped", spam.missing_spamassassin_note())
         return
-    emls = {lang: result.eml for lang, result in delivery.results.items()}
+    cache = CheckCache("spam", tool_identity(command, *spam.RULE_FOLDERS))
+    scores, todo = cache.split({lang: r.eml for lang, r in delivery.results.items()})
+    scores = {lang: spam.SpamScore.from_dict(value) for lang, value in scores.items()}
     try:
-        scores = spam.score_messages(emls, command)
+        new = spam.score_messages({lang: delivery.results[lang].eml for lang in todo}, command)
     except spam.SpamCheckFailed as exc:
         delivery.note("spam-check-failed", f"The spam check failed: {exc}", "warning")
         return
+    cache.put_all(todo, {lang: score.to_dict(None) for lang, score in new.items()}, new)
+    scores |= new
     limit = config.max_spam_score
     for lang, score in scores.items():
         result = delivery.results[lang]
@@ -145,12 +152,19 @@ def _a11y(paths: IssuePaths, delivery: Delivery) -> None:
     if chromium is None or axe is None:
         delivery.note("accessibility-check-skipped", a11y.missing_tools_note(chromium, axe))
         return
-    emails = {lang: paths.email_html(lang) for lang in delivery.results}
+    cache = CheckCache("a11y", tool_identity(chromium, axe))
+    html = {lang: result.html.encode("utf-8") for lang, result in delivery.results.items()}
+    stored, todo = cache.split(html)
+    found = {lang: [Finding(**f) for f in value] for lang, value in stored.items()}
+    emails = {lang: paths.email_html(lang) for lang in todo}
     try:
-        delivery.add(a11y.check_accessibility(emails, chromium=chromium, axe=axe))
+        new = a11y.check_accessibility(emails, chromium=chromium, axe=axe) if emails else {}
     except a11y.AccessibilityCheckFailed as exc:
         message = f"The accessibility check failed: {exc}"
         delivery.note("accessibility-check-failed", message, "warning")
+        return
+    cache.put_all(todo, {lang: [finding_to_dict(f) for f in fs] for lang, fs in new.items()}, new)
+    delivery.add(found | new)
 
 
 def _links(delivery: Delivery, options: DeliveryOptions) -> None:

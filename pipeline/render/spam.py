@@ -35,6 +35,8 @@ SPAM_OPTIONS = (
     "--cf=add_header all NLTests _TESTSSCORES(,)_",
     "--cf=add_header all NLReport _REPORT_",
 )
+# Where Debian keeps the rules (sa-update writes the first): a change means checking again.
+RULE_FOLDERS = ("/var/lib/spamassassin", "/usr/share/spamassassin", "/etc/spamassassin")
 START_SECONDS = 60.0  # loading the rules; then per message
 PER_MESSAGE_SECONDS = 10.0
 _REPORT_LINE = re.compile(r"^\*\s+(-?\d+(?:\.\d+)?)\s+([A-Z0-9_]+)\s+(.*)$")
@@ -58,13 +60,16 @@ class SpamScore:
     score: float
     rules: tuple[SpamRule, ...]  # every rule hit, highest points first
 
-    def to_dict(self, max_score: float) -> dict[str, Any]:
-        """What report.json keeps under languages.<lang>.spam."""
-        return {
-            "score": self.score,
-            "max": max_score,
-            "rules": [vars(rule) for rule in self.rules],
-        }
+    def to_dict(self, max_score: float | None) -> dict[str, Any]:
+        """What report.json keeps under languages.<lang>.spam (without ``max``: the cache's)."""
+        limit = {} if max_score is None else {"max": max_score}
+        return {"score": self.score, **limit, "rules": [vars(rule) for rule in self.rules]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SpamScore:
+        rules = tuple(SpamRule(str(r["name"]), float(r["score"]), str(r["description"]))
+                      for r in data["rules"])  # fmt: skip
+        return cls(float(data["score"]), rules)
 
 
 def find_spamassassin(env: Mapping[str, str] | None = None) -> str | None:
