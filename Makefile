@@ -13,10 +13,17 @@ LANGS ?=
 PROVIDER ?=
 SEND ?=
 
+# From npm, when npm is there (the build and the tests skip what they lack, with a note):
+# axe-core for the accessibility check of the e-mails and the preview, and caniemail's data
+# (only its JSON is unpacked; the checker is Python) for the e-mail client support check.
+AXE_JS := .cache/axe/node_modules/axe-core/axe.min.js
+CANIEMAIL_JSON := .cache/caniemail/package/data/caniemail.json
+CANIEMAIL_VERSION := 2.0.2
+NPM_ASSETS := $(AXE_JS) $(CANIEMAIL_JSON)
 ISSUE_DIR = $(if $(ISSUE),issues/$(ISSUE),)
 LANG_FLAG = $(if $(LANGS),--langs $(LANGS),)
 
-.PHONY: setup issue test lint pytest models send bench golden clean help
+.PHONY: setup issue test lint pytest test-libretranslate models send bench golden clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -40,8 +47,8 @@ $(STAMP): pyproject.toml uv.lock
 	$(UV) sync --locked --quiet
 	@touch $@ $(RUNTIME_STAMP)
 
-issue: $(RUNTIME_STAMP)  ## build the newest issue (ISSUE=<slug> LANGS=de,fr STRICT=1 PROVIDER=… ARGS="--beam-size 2")
-	$(RUN)/newsletter build $(ISSUE_DIR) $(LANG_FLAG) --install-models $(if $(filter 1,$(STRICT)),--strict,) $(if $(PROVIDER),--provider $(PROVIDER),) $(ARGS)
+issue: $(RUNTIME_STAMP) $(NPM_ASSETS)  ## build the newest issue (ISSUE=<slug> LANGS=de,fr STRICT=1 PROVIDER=… QUIET=1 VERBOSE=1 ARGS="--check-links")
+	$(RUN)/newsletter build $(ISSUE_DIR) $(LANG_FLAG) --install-models $(if $(filter 1,$(STRICT)),--strict,) $(if $(PROVIDER),--provider $(PROVIDER),) $(if $(filter 1,$(QUIET)),--quiet,) $(if $(filter 1,$(VERBOSE)),--verbose,) $(ARGS)
 
 test: lint pytest  ## lint + the whole test suite, offline
 
@@ -52,13 +59,32 @@ lint: $(STAMP)  ## ruff + mypy + the workflows (schema, then zizmor's security a
 	$(RUN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(RUN)/zizmor --offline --no-progress .github/workflows/
 
-# axe-core (npm) for the accessibility check in the browser tests; without npm they skip.
-AXE_JS := .cache/axe/node_modules/axe-core/axe.min.js
 $(AXE_JS):
 	-npm install --no-save --no-audit --no-fund --loglevel=error --prefix .cache/axe axe-core@4.14.1
 
-pytest: $(STAMP) $(AXE_JS)
+$(CANIEMAIL_JSON):
+	-mkdir -p .cache/caniemail && cd .cache/caniemail \
+		&& npm pack --silent --loglevel=error caniemail@$(CANIEMAIL_VERSION) >/dev/null \
+		&& tar -xzf caniemail-$(CANIEMAIL_VERSION).tgz package/data/caniemail.json package/LICENSE \
+		&& rm -f caniemail-$(CANIEMAIL_VERSION).tgz
+
+pytest: $(STAMP) $(NPM_ASSETS)
 	$(RUN)/pytest -q
+
+# The real LibreTranslate server for tests/test_libretranslate_real.py, in a throwaway
+# environment of its own (not the product's): libretranslate from PyPI, installed from outside
+# the repository with --no-config, so this project's [tool.uv] override (which drops minisbd)
+# does not apply to it. .ci/run runs this after make test.
+LT_VERSION := 1.9.6
+LT_VENV := $(CURDIR)/.cache/libretranslate-$(LT_VERSION)
+$(LT_VENV)/.installed:
+	$(ensure_uv)
+	cd / && $(UV) venv --no-config --quiet --allow-existing $(LT_VENV)
+	cd / && VIRTUAL_ENV=$(LT_VENV) $(UV) pip install --no-config --quiet libretranslate==$(LT_VERSION)
+	@touch $@
+
+test-libretranslate: $(STAMP) $(LT_VENV)/.installed  ## the fake and the build against a real LibreTranslate server
+	LIBRETRANSLATE_PYTHON=$(LT_VENV)/bin/python $(RUN)/pytest -q -m libretranslate tests/test_libretranslate_real.py
 
 # Always from the issue's source language (ISSUE empty: the newest issue); LANGS narrows the
 # targets, FROM=fr overrides the source language.

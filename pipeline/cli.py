@@ -52,6 +52,7 @@ def _issue_dir(value: str | None) -> Path:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from pipeline import console
     from pipeline.build import BuildOptions, run_issue
     from pipeline.translate.engine import EngineSettings
 
@@ -73,8 +74,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         screenshots=args.screenshots,
         until=args.until,
         settings=settings,
+        check_links=args.check_links,
     )
-    run_issue(_issue_dir(args.issue_dir), options)
+    with console.at_level(args.console):
+        run_issue(_issue_dir(args.issue_dir), options)
     return 0
 
 
@@ -95,7 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("issue_dir", nargs="?", help="issues/<slug> (default: the newest issue)")
     p.add_argument("--langs", help="comma-separated languages (default: all in issue.toml)")
     p.add_argument("--out", help="output folder (default: build/<slug> beside issues/)")
-    p.add_argument("--engine", default="argos", help="translation engine (default: argos)")
+    p.add_argument(
+        "--engine",
+        default=None,
+        help="translation engine: argos, libretranslate or apertium (default: argos, or "
+        "[translate] engines in issue.toml, which also chooses per language)",
+    )
     p.add_argument(
         "--provider",
         default=None,
@@ -114,10 +122,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="take preview screenshots (default: when Chromium is installed)",
     )
     p.add_argument(
+        "--check-links",
+        action="store_true",
+        help="ask every link of the e-mails once (HEAD, then GET); needs the network",
+    )
+    p.add_argument(
         "--until",
         choices=["ingest", "translate", "render", "preview"],
         default="preview",
         help="stop after this stage (default: preview)",
+    )
+    talk = p.add_mutually_exclusive_group()
+    talk.add_argument(
+        "-q",
+        "--quiet",
+        dest="console",
+        action="store_const",
+        const="quiet",
+        default="normal",
+        help="print only warnings that ask for action, and errors",
+    )
+    talk.add_argument(
+        "-v",
+        "--verbose",
+        dest="console",
+        action="store_const",
+        const="verbose",
+        help="also print each language's progress, each screenshot and every reason in full",
     )
     tuning = p.add_argument_group(
         "translation engine tuning (defaults measured on 2 cores; see make bench)"

@@ -14,9 +14,19 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
+from pipeline.config_delivery import (
+    DEFAULT_EMAIL_CLIENTS,
+    DEFAULT_MAX_SPAM_SCORE,
+    DEFAULT_UTM,
+    Utm,
+    parse_email_clients,
+    parse_max_spam_score,
+    parse_utm,
+)
 from pipeline.errors import ConfigError
 from pipeline.languages import EU_LANGUAGES
 
@@ -24,6 +34,7 @@ from pipeline.languages import EU_LANGUAGES
 # client exists it is refused everywhere, with one message, rather than rendered and then
 # refused by send.
 PROVIDER_NAMES = ("brevo", "listmonk", "outbox")
+DEFAULT_ENGINE = "argos"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|\{#|\*\|")
 
@@ -67,10 +78,28 @@ class SendConfig:
     lists: Mapping[str, Mapping[str, tuple[int, ...]]]
     # the raw [send.<provider>] tables, for provider-specific keys
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # the .eml's To: the list's own address or a test recipient (default: the sender)
+    to: str | None = None
 
     def lists_for(self, provider: str, lang: str) -> tuple[int, ...]:
         by_lang = self.lists.get(provider, {})
         return by_lang.get(lang, by_lang.get("default", ()))
+
+
+@dataclass(frozen=True)
+class TranslateConfig:
+    """``[translate]``: ``engines`` maps a language (``default`` for the rest) to the engines
+    to try for it, in order; the first that can translate the language wins."""
+
+    engines: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def engines_for(self, lang: str, chosen: str | None = None) -> tuple[str, ...]:
+        """The language's own list, else ``chosen`` (``--engine``), else ``default``, else argos."""
+        if lang in self.engines:
+            return self.engines[lang]
+        if chosen:
+            return (chosen,)
+        return self.engines.get("default", (DEFAULT_ENGINE,))
 
 
 @dataclass(frozen=True)
@@ -91,6 +120,13 @@ class IssueConfig:
     pull_quote: str | None = None
     # where each language's web version lives, e.g. "https://example.org/news/{slug}/{lang}/"
     web_url: str | None = None
+    # deliverability: send refuses a language SpamAssassin scores above this
+    max_spam_score: float = DEFAULT_MAX_SPAM_SCORE
+    # caniemail client names or globs ("gmail", "outlook.windows", "*.ios")
+    email_clients: tuple[str, ...] = DEFAULT_EMAIL_CLIENTS
+    # campaign parameters added to every link; None: off
+    utm: Utm | None = DEFAULT_UTM
+    translate: TranslateConfig = field(default_factory=TranslateConfig)
 
     @property
     def target_languages(self) -> tuple[str, ...]:
@@ -165,12 +201,14 @@ class _Collector:
 # "links[]" each [[links]] table), one key per line so that a branch adding a setting adds a
 # line. A table named here is a known key of its parent. Tables whose keys are data, such as
 # ``lists = { default = [2], fr = [7] }``, are values and are not listed. Read by
-# parse_issue (top level), _organisation, _links, _send and _lists below; requests_per_hour
-# by pipeline.send.providers, unsubscribe_url by pipeline.render.context.
+# parse_issue (top level), _organisation, _links, _send, _lists and _translate below;
+# requests_per_hour by pipeline.send.providers, unsubscribe_url by pipeline.render.context.
 ISSUE_KEYS: dict[str, frozenset[str]] = {
     "": frozenset({
         "date",
+        "email_clients",  # pipeline.config_delivery, which also checks [utm]'s own keys
         "languages",
+        "max_spam_score",
         "preheader",
         "pull_quote",
         "require_review",
@@ -178,15 +216,17 @@ ISSUE_KEYS: dict[str, frozenset[str]] = {
         "source_lang",
         "subject",
         "title",
+        "utm",
         "web_url",
     }),
     "organisation": frozenset({"address", "name", "website"}),
     "links[]": frozenset({"label", "url"}),
-    "send": frozenset({"provider", "reply_to"}),
+    "send": frozenset({"provider", "reply_to", "to"}),
     "send.sender": frozenset({"email", "name"}),
     "send.brevo": frozenset({"lists", "requests_per_hour"}),
     "send.listmonk": frozenset({"lists", "requests_per_hour"}),
     "send.outbox": frozenset({"lists", "unsubscribe_url"}),
+    "translate": frozenset({"engines"}),  # _translate; engines' languages are data
 }  # fmt: skip
 
 
@@ -271,6 +311,10 @@ def parse_issue(data: Mapping[str, Any], path: Path, text: str = "") -> IssueCon
     send = _send(c, data.get("send"))
     web_url = _web_url(c, data.get("web_url"))
     pull_quote = c.optional_string(data, "pull_quote")
+    max_spam_score = parse_max_spam_score(c.problem, data)
+    email_clients = parse_email_clients(c.problem, data)
+    utm = parse_utm(c.problem, data)
+    translate = _translate(c, data.get("translate"))
     if c.problems:
         count = len(c.problems)
         raise ConfigError(
@@ -293,6 +337,10 @@ def parse_issue(data: Mapping[str, Any], path: Path, text: str = "") -> IssueCon
         require_review=bool(require_review),
         pull_quote=pull_quote,
         web_url=web_url,
+        max_spam_score=max_spam_score,
+        email_clients=email_clients,
+        utm=utm,
+        translate=translate,
     )
 
 
@@ -414,9 +462,40 @@ def _send(c: _Collector, table: Any) -> SendConfig:
     reply_to = c.optional_string(table, "reply_to", "send.")
     if reply_to and not _EMAIL.match(reply_to):
         c.problem("send.reply_to", f'"{reply_to}" is not an e-mail address')
+    to = c.optional_string(table, "to", "send.")
+    if to and not _EMAIL.match(parseaddr(to)[1]):
+        c.problem("send.to", f'"{to}" is not an e-mail address (like "CECOP <news@example.org>")')
     options = {k: v for k, v in table.items() if isinstance(v, dict) and k != "sender"}
     lists = {name: _lists(c, name, opts.get("lists", {})) for name, opts in options.items()}
-    return SendConfig(str(provider), sender, reply_to, lists, options)
+    return SendConfig(str(provider), sender, reply_to, lists, options, to)
+
+
+def _translate(c: _Collector, table: Any) -> TranslateConfig:
+    example = 'engines = { hr = ["marian", "apertium"] }'
+    if table is None:
+        return TranslateConfig()
+    if not isinstance(table, dict):
+        c.problem("translate", f"must be a table: [translate] {example}")
+        return TranslateConfig()
+    value = table.get("engines", {})
+    if not isinstance(value, dict):
+        c.problem("translate.engines", f"must be a table of language → engines, like {example}")
+        return TranslateConfig()
+    engines: dict[str, tuple[str, ...]] = {}
+    for lang, names in value.items():
+        key = f"translate.engines.{lang}"
+        if lang != "default" and lang not in EU_LANGUAGES:
+            c.problem(key, f'"{lang}" is not an EU language code or "default"')
+        names = [names] if isinstance(names, str) else names
+        if (
+            not isinstance(names, list)
+            or not names
+            or not all(isinstance(n, str) and n.strip() for n in names)
+        ):
+            c.problem(key, f'must be a list of engine names, like {lang} = ["apertium", "argos"]')
+            continue
+        engines[lang] = tuple(n.strip() for n in names)
+    return TranslateConfig(engines)
 
 
 def _lists(c: _Collector, provider: str, value: Any) -> dict[str, tuple[int, ...]]:

@@ -8,6 +8,11 @@ Document has the same blocks and speakers with translated text, ``fields`` holdi
 translated issue fields (title, subject, preheader, pull_quote) and ``segments`` recording,
 for every sentence, its source, its text and where that text came from (:class:`Origin`).
 
+**Lists.** A paragraph is normally one line of text. A list is a paragraph with one item per
+line, each line starting with its marker as the editor wrote it (``- ``, ``• ``, ``1) ``,
+``a) ``, ``A: ``): ``"- first item\n- second item"``. :func:`list_items` reads it back; a
+paragraph without a line break is never a list, so documents without lists are unchanged.
+
 Segment keys name the place a sentence belongs to:
 ``b{block}.p{paragraph}.s{sentence}`` for the body, ``field.{name}`` for issue fields and
 ``role.{speaker_id}`` for a speaker's role.
@@ -15,6 +20,7 @@ Segment keys name the place a sentence belongs to:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -37,6 +43,56 @@ class Block:
     speaker: str | None
     paragraphs: tuple[str, ...]
     line: int = 0  # 1-based line of the block's first paragraph in the source (0: unknown)
+
+
+# A list item's marker: a bullet, or a number or letter with ")", "." or ":" (letter lists).
+LIST_MARKER = re.compile(r"^(?:[-–—•*·▪◦‣]|\(?(?:\d{1,2}|[A-Za-z]|[ivx]{1,4})[.):])(?= )")
+
+
+@dataclass(frozen=True)
+class ListItem:
+    marker: str  # as written: "-", "•", "1)", "a)", "A:"
+    text: str
+
+
+@dataclass(frozen=True)
+class ListParagraph:
+    """A paragraph that is a list: its items, and how an HTML ``<ol>`` should number them."""
+
+    items: tuple[ListItem, ...]
+
+    @property
+    def ordered(self) -> bool:
+        return bool(self.items) and self.items[0].marker[:1] not in "-–—•*·▪◦‣"
+
+    @property
+    def numbering(self) -> str:
+        """``type`` of an HTML ``<ol>``: "1", "a", "A" or "i" (unordered lists: "")."""
+        if not self.ordered:
+            return ""
+        first = self.items[0].marker.strip("().:")
+        if first.isdigit():
+            return "1"
+        if first in ("i", "ii") and len(self.items) > 1 and self.items[1].marker.startswith("ii"):
+            return "i"
+        return "A" if first.isupper() else "a"
+
+
+def list_items(paragraph: str) -> ListParagraph | None:
+    """The list a paragraph holds (one item a line), or None for an ordinary paragraph."""
+    if "\n" not in paragraph:
+        return None
+    items = []
+    for line in paragraph.split("\n"):
+        match = LIST_MARKER.match(line)
+        marker = match.group(0) if match else ""
+        items.append(ListItem(marker, line[len(marker) :].strip()))
+    return ListParagraph(tuple(items))
+
+
+def join_list(items: tuple[ListItem, ...] | list[ListItem]) -> str:
+    """The paragraph text of a list: one ``marker text`` line per item."""
+    return "\n".join(f"{i.marker} {i.text}" if i.marker else i.text for i in items)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ import email.utils
 import html
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -177,8 +178,13 @@ class RetryPolicy:
     max_backoff: float = 60.0
     max_wait: float = 15 * 60.0  # the longest server-requested wait obeyed
     rng: random.Random = field(default_factory=random.Random)
+    # False: a 429 goes straight back to the caller, which knows how the service counts
+    # (LibreTranslate: texts per minute) and waits and resizes its batches itself.
+    retry_rate_limited: bool = True
 
     def may_repeat(self, err: TransientError, idempotent: bool, attempt: int) -> bool:
+        if isinstance(err, RateLimited) and not self.retry_rate_limited:
+            return False
         return attempt < self.attempts and (idempotent or isinstance(err, RateLimited))
 
     def wait(self, err: TransientError, attempt: int) -> float:
@@ -196,7 +202,11 @@ class RetryPolicy:
 
 
 class Throttle:
-    """At most ``limit`` requests in any sliding ``window`` seconds (0: no limit)."""
+    """At most ``limit`` requests in any sliding ``window`` seconds (0: no limit).
+
+    Requests are counted even without a limit, so a limit learnt later (from a server's 429)
+    starts from what this run already sent. Safe to share between threads: callers queue.
+    """
 
     def __init__(
         self, limit: int | None, clock: Clock, log: Log, service: str = "", window: float = 3600
@@ -208,26 +218,41 @@ class Throttle:
         self.service = service
         self.sent: collections.deque[float] = collections.deque()
         self.waited = 0.0  # total seconds spent waiting, for reports and benchmarks
+        self._lock = threading.Lock()
 
     def acquire(self, cost: int = 1) -> None:
         """Wait until ``cost`` more requests fit in the window, then count them."""
-        if self.limit <= 0:
-            return
-        cost = min(cost, self.limit)
-        now = self.clock.monotonic()
-        self._expire(now)
-        if len(self.sent) + cost > self.limit:
-            wait = self.sent[len(self.sent) + cost - self.limit - 1] + self.window - now
-            self.log(
-                f"{self.service}: client-side limit of {self.limit} requests/{_unit(self.window)} "
-                f"reached; waiting {duration(wait)} before the next request (the run continues "
-                "by itself; interrupting is safe, a re-run resumes)"
-            )
-            self.clock.sleep(wait)
-            self.waited += wait
+        with self._lock:
+            wait = self.delay(cost)
+            if wait > 0:
+                self.log(
+                    f"{self.service}: client-side limit of {self.limit} requests/"
+                    f"{_unit(self.window)} reached; waiting {duration(wait)} before the next "
+                    "request (the run continues by itself; interrupting is safe, a re-run resumes)"
+                )
+                self.clock.sleep(wait)
+                self.waited += wait
             now = self.clock.monotonic()
             self._expire(now)
-        self.sent.extend([now] * cost)
+            self.sent.extend([now] * (min(cost, self.limit) if self.limit > 0 else cost))
+
+    def delay(self, cost: int = 1) -> float:
+        """Seconds until ``cost`` more requests fit in the window (0: they fit now)."""
+        now = self.clock.monotonic()
+        self._expire(now)
+        if self.limit <= 0:
+            return 0.0
+        cost = min(cost, self.limit)
+        if len(self.sent) + cost <= self.limit:
+            return 0.0
+        return max(0.0, self.sent[len(self.sent) + cost - self.limit - 1] + self.window - now)
+
+    def refund(self, cost: int = 1) -> None:
+        """Uncount the last ``cost`` requests: the service refused them before processing
+        (a 429), so it did not count them either."""
+        with self._lock:
+            for _ in range(min(cost, len(self.sent))):
+                self.sent.pop()
 
     def _expire(self, now: float) -> None:
         while self.sent and self.sent[0] + self.window <= now:

@@ -15,6 +15,8 @@ from pipeline.document import Finding, finding_to_dict
 from pipeline.errors import ConfigError
 from pipeline.store import IssuePaths, existing_file, read_json_checked
 
+SPAM_RULE_MIN = 0.05  # SpamAssassin's informational rules score 0.001 or -0.001
+
 
 def stage_finding(finding: Finding, stage: str) -> dict[str, Any]:
     """A finding as report.json holds it: its fields and the stage that found it."""
@@ -32,10 +34,36 @@ def merge_stage(
     return merged
 
 
+def merge_issue_findings(
+    report: Mapping[str, Any], stage: str, findings: Iterable[Finding]
+) -> dict[str, Any]:
+    """The report with one stage's issue-level findings replaced, the others' kept."""
+    kept = [f for f in report.get("findings", []) if f.get("stage") != stage]
+    return dict(report) | {"findings": [*kept, *(stage_finding(f, stage) for f in findings)]}
+
+
 def entry_ok(entry: Mapping[str, Any]) -> bool:
     """A language may be sent: it has a translation and no finding of level error."""
     errors = any(f.get("level") == "error" for f in entry.get("findings", []))
     return entry.get("status") != "unavailable" and not errors
+
+
+def spam_points(score: float) -> str:
+    """A spam score as people read it: one decimal, and never "-0.0" (SpamAssassin's
+    informational rules make a clean message score -0.001)."""
+    return f"{round(float(score), 1) + 0.0:.1f}"
+
+
+def spam_rules_text(spam: Mapping[str, Any]) -> str:
+    """``NAME 2.4 (description), …``: the SpamAssassin rules that added points, highest first."""
+    rules = [r for r in spam.get("rules") or [] if float(r.get("score", 0)) > SPAM_RULE_MIN]
+    rules.sort(key=lambda r: -float(r.get("score", 0)))
+    parts = [
+        f"{r.get('name')} {float(r.get('score', 0)):.1f}"
+        + (f" ({r['description']})" if r.get("description") else "")
+        for r in rules
+    ]
+    return ", ".join(parts) or "no rule adds points"
 
 
 def error_findings(report: Mapping[str, Any]) -> list[str]:

@@ -131,6 +131,17 @@ class IssuePaths:
         return self.out / "send.lock"
 
 
+def cache_dir() -> Path:
+    """``$NEWSLETTER_CACHE_DIR``, else the platform's user cache dir + ``/newsletter``: the
+    translation memory and the results of slow checks, kept between builds."""
+    configured = os.environ.get("NEWSLETTER_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir()) / "newsletter"
+
+
 def newest_issue(issues_dir: Path) -> Path:
     """The newest issue folder: slugs start with the date, so the last in sort order."""
     candidates = sorted(p.parent for p in issues_dir.glob("*/issue.toml"))

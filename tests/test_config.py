@@ -180,13 +180,28 @@ def test_a_setting_is_known_once_its_table_lists_it(
     from pipeline import config
 
     text = (ISSUE / "issue.toml").read_text(encoding="utf-8")
-    text = "max_spam_score = 5.0\n" + text + '\n[translate]\nengines = { hr = ["apertium"] }\n'
+    text = "archive_after = 30\n" + text + '\n[social]\nposts = { fr = ["mastodon"] }\n'
     path = tmp_path / "issue.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match="2 problems"):
         load_issue(path)
     keys = dict(config.ISSUE_KEYS)
-    keys[""] = keys[""] | {"max_spam_score"}
-    keys["translate"] = frozenset({"engines"})
+    keys[""] = keys[""] | {"archive_after"}
+    keys["social"] = frozenset({"posts"})
     monkeypatch.setattr(config, "ISSUE_KEYS", keys)
-    assert load_issue(path).title  # engines' languages are data, not keys
+    assert load_issue(path).title  # posts' languages are data, not keys
+
+
+def test_the_settings_of_every_stage_are_known(tmp_path: Path) -> None:
+    """The keys other stages read (deliverability, engines per language, the .eml's To)."""
+    text = (ISSUE / "issue.toml").read_text(encoding="utf-8")
+    text = 'max_spam_score = 4.0\nemail_clients = ["gmail"]\n' + text
+    text = text.replace(
+        'reply_to = "info@cecop.coop"', 'reply_to = "info@cecop.coop"\nto = "x@cecop.coop"'
+    )
+    text += '\n[utm]\nsource = "news"\n\n[translate]\nengines = { hr = ["apertium"] }\n'
+    path = tmp_path / "issue.toml"
+    path.write_text(text, encoding="utf-8")
+    config = load_issue(path)
+    assert config.max_spam_score == 4.0 and config.send.to == "x@cecop.coop"
+    assert config.translate.engines_for("hr") == ("apertium",)

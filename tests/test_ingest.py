@@ -15,8 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.document import to_dict
+from pipeline.document import list_items, to_dict
 from pipeline.errors import SourceError
+from pipeline.ingest.cleanup import clean
 from pipeline.ingest.reader import IngestResult, ingest_file, ingest_text
 from pipeline.ingest.source import normalise
 
@@ -93,6 +94,15 @@ def test_seed_in_other_styles_keeps_its_structure(variant: str) -> None:
         expected = [(t, "Q" if s == "C" else s, n) for t, s, n in expected]
     assert shape(result) == expected
     assert_nothing_lost(text, result)
+
+
+@pytest.mark.parametrize("width", [30, 40, 55, 72, 90])
+def test_the_seed_hard_wrapped_at_any_width_reads_word_for_word_the_same(width: int) -> None:
+    """Reflowing joins the lines back: same blocks, same paragraphs, to the character."""
+    raw = SEED.read_text(encoding="utf-8")
+    wrapped = "\n\n".join(textwrap.fill(p, width) for p in raw.split("\n\n"))
+    expected = [b.paragraphs for b in ingest_file(SEED).document.blocks]
+    assert [b.paragraphs for b in ingest_text(normalise(wrapped)).document.blocks] == expected
 
 
 def test_seed_lint_finds_the_space_before_comma() -> None:
@@ -212,8 +222,9 @@ STYLES: dict[str, list[tuple[str, str | None, int]]] = {
     "fr_ndlr_end_mme_title.txt": [("intro", None, 1), (Q, "Question", 1),
                                   (A, "Sophie Laurent", 1), (Q, "Question", 1),
                                   (A, "Sophie Laurent", 2), (C, None, 1), ("note", None, 1)],
+    # The answer's list is its own paragraph now (it was joined into the lead-in's line).
     "interviewer_word_unlabelled_closing_us.txt": [("intro", None, 1), (Q, "Interviewer", 1),
-                                                   (A, "SOB", 2), (Q, "Interviewer", 1),
+                                                   (A, "SOB", 3), (Q, "Interviewer", 1),
                                                    (A, "SOB", 1), (C, None, 1)],
     "en_closing_bio_after.txt": [(Q, "C", 1), (A, "ALD", 1), (Q, "C", 1), (A, "ALD", 1),
                                  (C, None, 1), ("paragraph", None, 1)],
@@ -276,9 +287,22 @@ def test_thanks_meaning_because_of_is_not_a_closing() -> None:
     assert shape(result) == [("question", "C", 1), ("answer", "MV", 2)]
 
 
-def test_whole_turn_in_bold_keeps_its_closing_marker() -> None:
-    doc = ingest_file(DATA / "styles" / "bold_whole_question_first_name_labels.txt").document
-    assert doc.blocks[1].paragraphs == ("Why did you choose the cooperative model?**",)
+def test_whole_turn_in_bold_loses_both_markers_on_the_record() -> None:
+    """``**CECOP: Why …?**``: the closing ``**`` went with the label (it used to stay in the
+    text, where the e-mail showed it); it is reported as removed, like the label."""
+    result = ingest_file(DATA / "styles" / "bold_whole_question_first_name_labels.txt")
+    assert result.document.blocks[1].paragraphs == ("Why did you choose the cooperative model?",)
+    assert (result.document.blocks[1].line, "**") in result.labels
+
+
+def test_a_list_in_an_answer_is_a_list_paragraph() -> None:
+    doc = ingest_file(DATA / "styles" / "interviewer_word_unlabelled_closing_us.txt").document
+    answer = doc.blocks[2].paragraphs
+    assert answer[1] == "Today we have 2,300 members:"
+    items = list_items(answer[2])
+    assert items is not None
+    assert [i.marker for i in items.items] == ["-", "-"]
+    assert items.items[1].text == "a few are young people who came back from Dublin."
 
 
 def test_intro_declares_names_and_roles() -> None:
@@ -321,6 +345,10 @@ def test_encodings_and_line_ends(name: str) -> None:
             "label_before_declaration_body.txt:5: the label 'MR:' is used before",
         ),
         ("labels_only.txt", "has speaker labels but no text"),
+        (
+            "intro_no_turns.txt",
+            "found 2 paragraphs, 1 intro but no question and no answer. Label the turns",
+        ),
         ("utf16_no_bom.txt", "looks like UTF-16 text without a byte-order mark"),
     ],
 )
@@ -338,6 +366,13 @@ def test_an_oversized_interview_is_refused_before_parsing(tmp_path: Path) -> Non
         SourceError, match=r"huge.txt: \d+ KB is far more than one e-mail can carry"
     ):
         ingest_file(path)
+
+
+def test_lint_knows_polish_quotes_and_list_markers() -> None:
+    text = "Q: Jak?\n\nA: Spółdzielnia „Wspólny Dom”:\na) dom;\nb) ogród."
+    assert ingest_text(text, source_lang="pl").warnings == ()
+    german = ingest_text("F: Wie?\n\nA: Die „Genossenschaft.", source_lang="de")
+    assert [w.message for w in german.warnings] == ["unbalanced „“: 1 opening, 0 closing"]
 
 
 def test_cli_json_matches_contract() -> None:
@@ -365,12 +400,91 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def assert_nothing_lost(normalised: str, result: IngestResult) -> None:
-    """Blocks' words + removed labels' words == the source's words, and blocks keep order."""
-    block_words = [w for b in result.document.blocks for p in b.paragraphs for w in p.split()]
-    label_words = [w for _, label in result.labels for w in label.split()]
-    assert Counter(block_words) + Counter(label_words) == Counter(normalised.split())
-    source_words = iter(normalised.split())
-    assert all(word in source_words for word in block_words)  # a subsequence, in order
+    """Nothing lost except the removed labels and markup and what the clean-up report names.
+
+    Counted in characters (reflowing a hard-wrapped text joins "self-" and "employed"), and
+    in order: the blocks' characters are a subsequence of the cleaned source's.
+    """
+    blocks = "".join(p for b in result.document.blocks for p in b.paragraphs)
+    labels = "".join(label for _, label in result.labels)
+    removed = "".join(e.old for e in result.edits)
+    added = "".join(e.new for e in result.edits)
+    assert _chars(blocks) + _chars(labels) + _chars(removed) == _chars(normalised) + _chars(added)
+    lines, _ = clean(normalised)
+    source = iter(c for line in lines for c in line.text if not c.isspace())
+    assert all(c in source for c in blocks if not c.isspace())
+
+
+def _chars(text: str) -> Counter[str]:
+    return Counter(c for c in text if not c.isspace())
+
+
+def test_cli_explain_names_type_speaker_and_signal_per_paragraph() -> None:
+    proc = run_cli("ingest", str(SEED), "--explain")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert re.search(
+        r"^\s+11\s+question\s+CECOP\s+label \"CECOP \(C\):\" → question$", proc.stdout, re.M
+    )
+    assert re.search(
+        r"^\s+15\s+answer\s+Anne-Laure Desgris\s+unlabelled after an answer", proc.stdout, re.M
+    )
+    assert re.search(
+        r"^\s+49\s+closing\s+-\s+thanks after the last answer → closing$", proc.stdout, re.M
+    )
+    assert any(line == "lint:" for line in lines)
+
+
+def test_cli_refuses_an_interview_without_turns_in_one_line() -> None:
+    proc = run_cli("ingest", str(DATA / "intro_no_turns.txt"), "--explain")
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: ")
+    assert "no question and no answer" in proc.stderr and "'Q:' and 'A:'" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_one_rhetorical_question_does_not_make_an_interview() -> None:
+    text = "Interview with Maria Rossi, chair.\n\nWhy cooperatives?\n\nBecause they last."
+    with pytest.raises(SourceError, match="found 1 intro, 2 paragraphs but no question"):
+        ingest_text(text)
+    asks = text + "\n\nAnd the young?\n\nThey join."
+    assert [b.type for b in ingest_text(asks).document.blocks] == [
+        "intro", "question", "answer", "question", "answer"
+    ]  # fmt: skip
+
+
+def test_only_questions_labelled_gives_the_answers_to_the_other_speaker() -> None:
+    text = (
+        "Interview with Maria Rossi, president of a social cooperative.\n\n"
+        "CECOP: Why a cooperative?\n\nBecause we wanted a say.\n\nAnd a fair wage.\n\n"
+        "CECOP: Thank you, Maria."
+    )
+    result = ingest_text(text)
+    assert shape(result) == [("intro", None, 1), ("question", "CECOP", 1),
+                             ("answer", "Maria Rossi", 2), ("closing", "CECOP", 1)]  # fmt: skip
+
+
+def test_a_label_in_a_wrapped_line_in_mid_sentence_is_text() -> None:
+    text = (
+        "CECOP (C): Who helped you when you started the cooperative in Lisbon?\n\n"
+        "Ana Sousa (AS): We joined the federation first, and then our European\n"
+        "CECOP: it introduced us to cooperatives in Spain and in Italy, which was\n"
+        "the most useful thing that happened to us in those first two years.\n\n"
+        "C: Thank you, Ana."
+    )
+    result = ingest_text(text)
+    assert shape(result) == [("question", "C", 1), ("answer", "AS", 1), ("closing", "C", 1)]
+    assert "European CECOP: it introduced us" in result.document.blocks[1].paragraphs[0]
+    assert result.notes == ((4, "'CECOP:' starts a wrapped line in mid-sentence: read as text"),)
+
+
+def test_a_zero_width_space_no_longer_hides_a_label() -> None:
+    text = (
+        "\u200bCECOP: Why?\n\nMaria Rossi: Because.\n\n\u200bCECOP: And then?\n\nMaria Rossi: Then."
+    )
+    result = ingest_text(text)
+    assert shape(result)[:2] == [("question", "CECOP", 1), ("answer", "Maria Rossi", 1)]
+    assert [(e.line, e.kind) for e in result.edits] == [(1, "zero-width"), (5, "zero-width")]
 
 
 FRAGMENTS = st.sampled_from([
@@ -384,6 +498,10 @@ FRAGMENTS = st.sampled_from([
     "Interview with Dr. Anna Kowalska, chair.", "Vielen Dank, Herr Weber!", "Thanks for having me.",
     "# Interview with Smart's Ana Sousa (AS).", "**CECOP: Why?**", "*Q:*", "Thanks to the law,",
     "Lena:", "NDLR :", "Un grand merci,",
+    "&amp;", "&nbsp;", "&rsquo;", "&#347;", "&bogus;", "<p>", "</p>", "<br>", "<li>", "<strong>",
+    "\u00ad", "\u200b", "\ufeff", "- ", "• ", "1) ", "a) ", "b) ", "A: ", "B: ", "1. ", "2. ",
+    "Question 1:", "KWN – ", "Jelena – ", "CECOP - ", "– ", "**Why?**", "About CECOP:",
+    "Find out more:", "www.x.eu", "CECOP thanks Maria Rossi.", "Sehr gern.", "P. ", "R. ",
 ])  # fmt: skip
 TEXTS = st.lists(st.one_of(FRAGMENTS, st.text(max_size=8)), max_size=40).map("".join)
 
@@ -398,7 +516,10 @@ def test_property_nothing_lost_and_only_source_errors(raw: str) -> None:
         return
     assert_nothing_lost(text, result)
     for block in result.document.blocks:
-        assert all(p and p == p.strip() and "\n" not in p for p in block.paragraphs)
+        assert all(p and p == p.strip() for p in block.paragraphs)
+        for paragraph in block.paragraphs:  # a line break only in a list, one item a line
+            items = list_items(paragraph)
+            assert items is None or all(i.marker and i.text for i in items.items)
 
 
 @settings(max_examples=200, deadline=None)

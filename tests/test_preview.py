@@ -1,12 +1,11 @@
 """The review site from a fixture build: rows, statuses, findings, escaping, self-containment,
-screenshots with a fake Chromium, and the note when there is none."""
+screenshots with a fake Chromium (tests/support/fake_chromium.py), and the note when there is
+none."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,16 +15,8 @@ from pipeline.cli import main
 from pipeline.errors import ConfigError
 from pipeline.preview import write_preview
 from pipeline.store import IssuePaths, read_json, write_json
+from tests.support import fake_chromium
 from tests.support.preview_fixtures import HOSTILE, make_build
-
-# A stand-in for Chromium: logs its arguments and writes a tiny PNG where --screenshot says.
-FAKE_CHROMIUM = """#!/bin/sh
-echo "$@" >> "$(dirname "$0")/calls.log"
-for arg in "$@"; do
-  case "$arg" in --screenshot=*) printf '\\211PNG\\r\\n\\032\\n' > "${arg#--screenshot=}";; esac
-done
-"""
-BROKEN_CHROMIUM = "#!/bin/sh\necho 'cannot open display' >&2\nexit 3\n"
 
 
 class _Tags(HTMLParser):
@@ -68,13 +59,10 @@ def no_chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CHROMIUM", raising=False)
 
 
-def _fake_chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> Path:
+def _fake_chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str = "ok") -> Path:
     folder = tmp_path / "fake-bin"
-    folder.mkdir(exist_ok=True)
-    exe = folder / "chromium"
-    exe.write_text(script, encoding="utf-8")
-    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("CHROMIUM", str(exe))
+    monkeypatch.setenv("CHROMIUM", str(fake_chromium.install(folder)))
+    monkeypatch.setenv("FAKE_CHROMIUM_MODE", mode)
     return folder
 
 
@@ -136,7 +124,10 @@ def test_findings_are_highlighted_on_the_segment_they_concern(
     numbers = re.search(r'<tr id="seg-b2-p0-s1".*?</tr>', page, re.S)
     assert numbers and "numbers differ: source 35,000; translation 53.000" in numbers.group(0)
     assert 'lang="en">We now count 35,000 members.<' in numbers.group(0)
-    assert 'lang="de">Wir zählen heute 53.000 Mitglieder.' in numbers.group(0)
+    assert (
+        'lang="de" data-key="b2.p0.s1"><span class="text">Wir zählen heute 53.000 Mitglieder.<'
+        in (numbers.group(0))
+    )
 
 
 def test_the_language_page_shows_provenance_speakers_and_paragraphs(
@@ -166,13 +157,29 @@ def test_a_document_without_segments_is_shown_paragraph_by_paragraph(
     assert "The elections matter." in page and "origin-unknown" in page
 
 
+EDITABLE_PAGES = ("de.html", "el.html", "fr.html")  # the translations, not the source
+
+
+def _scripts(page: str) -> str:
+    """The contents of every script element, each followed by its end tag."""
+    return "".join(
+        m.group(1) + "</script>" for m in re.finditer(r"<script[^>]*>(.*?)</script>", page, re.S)
+    )
+
+
 def test_hostile_text_shows_as_text(build: IssuePaths, no_chromium: None) -> None:
     write_preview(build)
     escaped = "&lt;script&gt;window.__pwned = 1&lt;/script&gt;"
     for page in build.preview_dir.glob("*.html"):
         text = page.read_text(encoding="utf-8")
-        assert "<script" not in text, page.name
-        assert "onerror=" not in text.replace("onerror=&#34;", ""), page.name
+        # The editor's own two scripts are the only ones; the data it reads is JSON in which
+        # "<" is escaped, so the text cannot end the script element.
+        ours = ['<script type="application/json" id="review-data">', "<script>\n// The reviewer"]
+        assert text.count("<script") == (2 if page.name in EDITABLE_PAGES else 0), page.name
+        assert all(tag in text for tag in ours) or page.name not in EDITABLE_PAGES
+        assert "<" not in _scripts(text).split("</script>")[0], page.name  # the JSON
+        markup = re.sub(r"<script[^>]*>.*?</script>", "", text, flags=re.S)
+        assert "onerror=" not in markup.replace("onerror=&#34;", ""), page.name
     for name in ("index.html", "de.html", "en.html", "el.html"):
         assert escaped in (build.preview_dir / name).read_text(encoding="utf-8"), name
     assert HOSTILE.startswith("<script>")
@@ -187,7 +194,8 @@ def test_pages_are_self_contained_for_file_urls(build: IssuePaths, no_chromium: 
         assert parsed.style.strip(), f"{page.name}: CSS must be inline"
         assert "url(" not in parsed.style and "@import" not in parsed.style
         for tag, attrs in parsed.tags:
-            assert tag not in ("link", "script"), f"{page.name}: <{tag}> loads something"
+            loads = tag == "link" or (tag == "script" and "src" in attrs)
+            assert not loads, f"{page.name}: <{tag}> loads something"
             for name in ("src", "href"):
                 value = attrs.get(name) or ""
                 assert not re.match(r"^(https?:)?//", value), f"{page.name}: {tag} {value}"
@@ -206,7 +214,10 @@ def test_pages_name_their_languages_and_offer_a_skip_link(
         assert '<a class="skip" href="#main">' in text and '<main id="main"' in text
         assert re.search(r"<h1[ >]", text), page.name
     el = (build.preview_dir / "el.html").read_text(encoding="utf-8")
-    assert 'class="tgt" lang="el">Σήμερα έχουμε 35.000 μέλη.' in el
+    assert (
+        'class="tgt" lang="el" data-key="b2.p0.s1"><span class="text">Σήμερα έχουμε 35.000 μέλη.'
+        in el
+    )
 
 
 def test_no_chromium_gives_a_note_not_a_crash(
@@ -227,48 +238,97 @@ def test_a_chromium_variable_pointing_nowhere_is_named_in_the_note(
     assert not list((build.preview_dir / "shots").glob("*.png"))
 
 
-def test_screenshots_of_every_language_at_both_widths(
+def _shots(build: IssuePaths) -> dict[str, int]:
+    """PNG name → inode in the preview's shots folder."""
+    return {p.name: p.stat().st_ino for p in (build.preview_dir / "shots").glob("*.png")}
+
+
+def test_screenshots_of_every_language_at_both_widths_in_one_browser(
     build: IssuePaths,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    folder = _fake_chromium(tmp_path, monkeypatch, FAKE_CHROMIUM)
+    folder = _fake_chromium(tmp_path, monkeypatch)
     index = write_preview(build).read_text(encoding="utf-8")  # None: Chromium is present
-    shots = sorted(p.name for p in (build.preview_dir / "shots").glob("*.png"))
-    assert shots == [f"{lang}-{w}.png" for lang in ("de", "el", "en", "fr") for w in (375, 600)]
-    assert '<a class="w600" href="shots/de-600.png"><img src="shots/de-600.png"' in index
-    assert "Screenshots were not taken" not in index
-    assert "Screenshots show the top 2400 px of each e-mail" in index
-    calls = (folder / "calls.log").read_text(encoding="utf-8").splitlines()
-    assert len(calls) == 8
-    de = next(c for c in calls if "de-375.png" in c)
-    assert "--window-size=375," in de and "--host-resolver-rules=MAP * ~NOTFOUND" in de
-    assert de.endswith(build.email_html("de").as_uri())
-    assert "screenshots 8/8" in capsys.readouterr().err
+    names = sorted(_shots(build))
+    assert [re.sub(r"-[0-9a-f]{16}\.png$", "", n) for n in names] == [
+        f"{lang}-{w}" for lang in ("de", "el", "en", "fr") for w in (375, 600)
+    ]
+    de600 = next(n for n in names if n.startswith("de-600-"))
+    assert f'<a class="w600" href="shots/{de600}"><img src="shots/{de600}"' in index
+    assert "Screenshots were not taken" not in index and "failed" not in index
+    assert "Screenshots show each whole e-mail" in index
+    calls = fake_chromium.calls(folder)
+    # One browser: each e-mail loaded once, photographed at both widths, the whole page.
+    assert [c for c in calls if c.startswith("navigate")] == [
+        f"navigate {build.email_html(lang).as_uri()}" for lang in ("en", "de", "el", "fr")
+    ]
+    assert calls.count("capture 600") == calls.count("capture 375") == 4
+    assert f"viewport 375 {fake_chromium.CONTENT_HEIGHT}" in calls
+    assert "screenshots: 0 kept, 8 taken" in capsys.readouterr().err
 
 
-def test_a_failing_chromium_is_reported_not_raised(
+def test_unchanged_emails_keep_their_screenshots_and_changed_ones_are_retaken(
     build: IssuePaths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _fake_chromium(tmp_path, monkeypatch, BROKEN_CHROMIUM)
-    index = write_preview(build, screenshots=True).read_text(encoding="utf-8")
-    assert "8 of 8 screenshots failed: chromium exited 3: cannot open display" in index
+    folder = _fake_chromium(tmp_path, monkeypatch)
+    write_preview(build)
+    first = _shots(build)
+    (folder / "calls.log").unlink()
+    write_preview(build)
+    assert _shots(build) == first  # the same files, not even copied
+    assert fake_chromium.calls(folder) == []  # and no browser started
+    email = build.email_html("fr")
+    email.write_text(email.read_text(encoding="utf-8").replace("Merci", "Merci bien"), "utf-8")
+    write_preview(build)
+    now = _shots(build)
+    assert [c for c in fake_chromium.calls(folder) if c.startswith("navigate")] == [
+        f"navigate {email.as_uri()}"
+    ]
+    assert {n for n in now if n.startswith("fr-")}.isdisjoint(first)
+    assert {n: i for n, i in now.items() if not n.startswith("fr-")} == {
+        n: i for n, i in first.items() if not n.startswith("fr-")
+    }
 
 
-def test_no_screenshots_keeps_the_fresh_ones_and_drops_stale_ones(
+def test_no_screenshots_keeps_the_unchanged_ones_and_drops_stale_ones(
     build: IssuePaths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _fake_chromium(tmp_path, monkeypatch, FAKE_CHROMIUM)
+    _fake_chromium(tmp_path, monkeypatch)
     write_preview(build, screenshots=True)
     email = build.email_html("fr")
     email.write_text(email.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    shot = build.preview_dir / "shots" / "fr-600.png"
-    stale = shot.stat().st_mtime - 10
-    os.utime(email, (stale + 20, stale + 20))
-    write_preview(build, screenshots=False)
-    kept = sorted(p.name for p in (build.preview_dir / "shots").glob("*.png"))
-    assert "de-600.png" in kept and "fr-600.png" not in kept and len(kept) == 6
+    index = write_preview(build, screenshots=False).read_text(encoding="utf-8")
+    kept = sorted(_shots(build))
+    assert len(kept) == 6 and not [n for n in kept if n.startswith("fr-")]
+    assert "2 screenshots were not taken (--no-screenshots)" in index
+
+
+def test_a_chromium_that_cannot_start_is_reported_not_raised(
+    build: IssuePaths,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = _fake_chromium(tmp_path, monkeypatch, mode="refuse")
+    index = write_preview(build, screenshots=True).read_text(encoding="utf-8")
+    assert "8 of 8 screenshots failed: Chromium closed the DevTools pipe" in index
+    assert "it said: cannot open display" in index
+    assert "warning: 8 of 8 screenshots failed" in capsys.readouterr().err
+    assert _shots(build) == {} and fake_chromium.calls(folder) == []
+
+
+def test_a_chromium_crash_costs_one_email_and_a_fresh_browser_goes_on(
+    build: IssuePaths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fake_chromium(tmp_path, monkeypatch, mode="crash-once-at-3")  # the first shot of de
+    index = write_preview(build, screenshots=True).read_text(encoding="utf-8")
+    assert "2 of 8 screenshots failed: Chromium closed the DevTools pipe" in index
+    assert "SEGV_MAPERR" in index
+    assert sorted(n[:2] for n in _shots(build)) == ["el", "el", "en", "en", "fr", "fr"]
+    write_preview(build, screenshots=True)  # the next run takes only what is missing
+    assert sorted(n[:2] for n in _shots(build)) == ["de", "de", "el", "el", "en", "en", "fr", "fr"]
 
 
 def test_rewriting_replaces_the_whole_folder_and_leaves_no_temporaries(

@@ -161,3 +161,53 @@ def _axe(page: Page, source: str) -> list[str]:
     page.evaluate(source)
     violations: list[str] = page.evaluate(AXE_RUN_JS, await_promise=True)
     return violations
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", path
+    return int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+
+
+def test_screenshots_show_whole_emails_and_survive_a_rebuild_untouched(
+    page: Page, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real Chromium: a whole-page PNG per e-mail and width, however tall (the old shots
+    were cut at 2,400 px), and a rebuild keeps them without a browser."""
+    paths = make_build(tmp_path, render=True)
+    email = paths.email_html("de")
+    longer = "".join(f"<p>Absatz {n}: mehr Text.</p>" for n in range(150))
+    email.write_text(email.read_text("utf-8").replace("</body>", longer + "</body>"), "utf-8")
+    write_preview(paths, screenshots=True)
+    shots = {p.name: p for p in (paths.preview_dir / "shots").glob("*.png")}
+    assert len(shots) == 8
+    for name, png in shots.items():
+        lang, width = name.split("-")[:2]
+        tall = _page_height(page, paths.email_html(lang), int(width))
+        assert _png_size(png) == (int(width), tall), name
+    assert _png_size(next(p for n, p in shots.items() if n.startswith("de-600-")))[1] > 5000
+    monkeypatch.setenv("CHROMIUM", "/nowhere/chromium")  # a rebuild must not need it
+    index = write_preview(paths, screenshots=True).read_text(encoding="utf-8")
+    assert sorted(p.name for p in (paths.preview_dir / "shots").glob("*.png")) == sorted(shots)
+    assert "not taken" not in index and "failed" not in index
+
+
+def _page_height(page: Page, email: Path, width: int) -> int:
+    metrics = {"width": width, "height": 600, "deviceScaleFactor": 1, "mobile": False}
+    page.call("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        assert page.goto(email) is None
+        height: int = page.evaluate("document.documentElement.scrollHeight")
+    finally:
+        page.call("Emulation.clearDeviceMetricsOverride")
+    return height
+
+
+def test_axe_finds_no_serious_violation_in_the_editor(
+    page: Page, axe_source: str, site: IssuePaths
+) -> None:
+    assert page.goto(site.preview_dir / "de.html") is None
+    page.click("#review-toggle")
+    assert page.evaluate("document.querySelectorAll('textarea.editor').length") > 5
+    assert _axe(page, axe_source) == []
+    assert page.console_errors() == []

@@ -35,10 +35,19 @@ def test_provider_placeholders_come_out_byte_for_byte(provider: str) -> None:
     assert errors(result) == []
 
 
+def utm(lang: str) -> str:
+    """The campaign parameters every link of a ``lang`` e-mail carries, as the HTML has them."""
+    return (
+        "?utm_source=newsletter&amp;utm_medium=email&amp;utm_campaign=issue-2024-06-test"
+        f"&amp;utm_content={lang}"
+    )
+
+
 def test_outbox_renders_plain_links_from_the_config() -> None:
     result = render_email(fx.config(), fx.english(), provider="outbox", languages=LANGS)
     assert 'href="https://www.cecop.coop/unsubscribe?list=news&amp;lang=all"' in result.html
-    assert 'href="https://www.cecop.coop/newsletter/issue-2024-06-test/en/"' in result.html
+    web = f"https://www.cecop.coop/newsletter/issue-2024-06-test/en/{utm('en')}"
+    assert f'href="{web}"' in result.html  # the web version, tracked: no placeholder here
     assert "{{" not in result.html and "*|" not in result.html
     assert "Unsubscribe: https://www.cecop.coop/unsubscribe?list=news&lang=all" in result.text
     assert errors(result) == []
@@ -94,7 +103,9 @@ def test_html_has_lang_dir_title_and_a_padded_preheader() -> None:
     result = render_email(fx.config(), fx.german(), provider="brevo", languages=LANGS)
     assert '<html lang="de" dir="ltr"' in result.html
     assert f"<title>{fx.GERMAN_FIELDS['subject']}</title>" in result.html
-    preview = re.search(r'<div style="display:none;[^"]*">(.*?)</div>', result.html, re.DOTALL)
+    preview = re.search(
+        r'<div class="preheader" style="display:none;[^"]*">(.*?)</div>', result.html, re.DOTALL
+    )
     assert preview is not None
     assert preview.group(1).startswith(fx.GERMAN_FIELDS["preheader"])
     assert preview.group(1).count("&#847;&zwnj;&nbsp;") >= 60
@@ -151,7 +162,7 @@ def test_machine_translation_notice_in_the_readers_language(kind: str, notice: b
     assert (text in result.html) is notice
     assert (text in " ".join(result.text.split())) is notice  # wrapped at 72
     link = (
-        'href="https://www.cecop.coop/newsletter/issue-2024-06-test/en/" '
+        f'href="https://www.cecop.coop/newsletter/issue-2024-06-test/en/{utm("de")}" '
         'style="color:#0b5cab;">Originalfassung lesen (Englisch)'
     )
     assert (link in result.html) is notice
@@ -173,8 +184,8 @@ def test_notice_without_web_url_says_so_and_warns() -> None:
 def test_other_languages_are_linked_by_their_own_names() -> None:
     result = render_email(fx.config(), fx.german(), provider="brevo", languages=LANGS)
     assert (
-        'href="https://www.cecop.coop/newsletter/issue-2024-06-test/fr/" lang="fr" hreflang="fr"'
-        in result.html
+        f'href="https://www.cecop.coop/newsletter/issue-2024-06-test/fr/{utm("de")}" '
+        'lang="fr" hreflang="fr"' in result.html
     )
     assert ">Français</a>" in result.html and ">English</a>" in result.html
     assert ">Deutsch</a>" not in result.html

@@ -65,3 +65,17 @@ def test_transfer_encoding_falls_back_when_lines_are_too_long() -> None:
     assert transfer_encoding("kurz, grün\n") == "8bit"
     assert transfer_encoding("x" * 2000) == "quoted-printable"
     assert transfer_encoding("Ελληνικά" * 300) == "base64"  # QP would be larger
+
+
+def test_links_to_every_language_with_campaign_parameters_still_travel_8bit() -> None:
+    """24 language links, each ~250 bytes with utm_* parameters, in one footer line: the
+    wrapping must break before a line passes the limit, not only after."""
+    from pipeline.languages import EU_LANGUAGES
+
+    cfg = fx.config(languages=EU_LANGUAGES)
+    for lang, script in (("de", None), ("el", "greek")):
+        doc = fx.relabel(fx.seed_document(), lang, script)
+        result = render_email(cfg, doc, provider="brevo", languages=EU_LANGUAGES)
+        assert result.html.count("utm_content=") >= 24
+        assert longest_line(result.html) <= MAX_LINE_BYTES, lang
+        assert result.transfer_encoding == "8bit", lang

@@ -10,12 +10,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import TranslationError
-from pipeline.translate.memory import (
-    FILE_NAME,
-    MemoryKey,
-    TranslationMemory,
-    cache_dir,
-)
+from pipeline.store import cache_dir
+from pipeline.translate.memory import FILE_NAME, MemoryKey, TranslationMemory
 
 KEY = MemoryKey("argos", "translate-en_de 1.0", "en", "de")
 

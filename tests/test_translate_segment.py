@@ -32,6 +32,25 @@ def test_split_then_join_is_the_original_paragraph(text: str, lang: str) -> None
     assert all(not g.strip() for g in split.gaps)
 
 
+MARKERS = st.sampled_from(["-", "•", "–", "1)", "a)", "A:", "ii)"])
+LISTS = st.lists(
+    st.tuples(MARKERS, TEXT.filter(lambda t: t.strip() and "\n" not in t)), min_size=2, max_size=5
+).map(lambda items: "\n".join(f"{m} {t.strip()}" for m, t in items))
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=LISTS, lang=st.sampled_from(["en", "de", "pl", "hr"]))
+def test_a_list_splits_item_by_item_with_markers_in_the_gaps(text: str, lang: str) -> None:
+    """Every sentence lies within one item; the gaps hold only the markers and whitespace."""
+    split = split_text(text, lang)
+    assert split.join() == text
+    assert all("\n" not in s and s.strip() == s and s for s in split.sentences)
+    markers = {line.split(" ", 1)[0] for line in text.split("\n")}
+    for gap in split.gaps:
+        assert not (set(gap.split()) - markers)
+    assert split.join(["X"] * len(split.sentences)).count("\n") == text.count("\n")
+
+
 @settings(max_examples=100, deadline=None)
 @given(text=TEXT)
 def test_join_puts_new_sentences_in_the_same_gaps(text: str) -> None:

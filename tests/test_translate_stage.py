@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from pipeline import console
 from pipeline.document import Origin, from_dict
 from pipeline.errors import ConfigError, TranslationError
 from pipeline.store import read_json
@@ -186,15 +187,20 @@ def test_languages_run_two_at_a_time(project: Project, fake: FakeEngine) -> None
     assert [r.status for r in results.values()] == ["source"] + ["direct"] * 4
 
 
-def test_progress_prints_one_line_per_language(
+def test_progress_prints_one_line_per_language_when_verbose(
     project: Project, fake: FakeEngine, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    translate_issue(
-        project.config, project.paths, source_document(), ["en", "de", "hr"], engine="fake"
-    )
+    with console.at_level("verbose"):
+        translate_issue(
+            project.config, project.paths, source_document(), ["en", "de", "hr"], engine="fake"
+        )
     err = capsys.readouterr().err
     assert "de: direct (0 human, 0 memory, " in err
     assert "hr: unavailable: " in err
+    translate_issue(
+        project.config, project.paths, source_document(), ["en", "de", "hr"], engine="fake"
+    )
+    assert "de: direct" not in capsys.readouterr().err  # the build's table says it once
 
 
 def test_a_lost_placeholder_is_retranslated_unmasked_and_reported(project: Project) -> None:

@@ -1,4 +1,4 @@
-"""The ingest stage's command: ``newsletter ingest FILE [--json] [--lang xx]``."""
+"""The ingest stage's command: ``newsletter ingest FILE [--json] [--explain] [--lang xx]``."""
 
 from __future__ import annotations
 
@@ -14,6 +14,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("ingest", help="parse an interview text into a structured document")
     p.add_argument("file", help="the interview text (UTF-8; UTF-16 with a BOM is accepted)")
     p.add_argument("--json", action="store_true", help="print the document as JSON on stdout")
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="print every paragraph with its line, the type and speaker it got and the signal "
+        "that decided, then the clean-up notes and what was inferred",
+    )
     p.add_argument(
         "--lang",
         default=None,
@@ -32,6 +38,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.json:
         json.dump(to_dict(result.document), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
+    elif args.explain:
+        from pipeline.ingest.explain import explain_lines
+
+        print("\n".join(explain_lines(result)))
     else:
         _print_outline(result.document)
     return 0
@@ -40,5 +50,5 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def _print_outline(doc: Document) -> None:
     for block in doc.blocks:
         who = f" [{block.speaker}]" if block.speaker else ""
-        first = block.paragraphs[0]
+        first = block.paragraphs[0].replace("\n", " ⏎ ")  # a list: one item a line
         print(f"{block.line:>4}  {block.type:<9}{who} {first[:70]}{'…' if len(first) > 70 else ''}")

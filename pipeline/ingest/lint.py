@@ -77,6 +77,8 @@ def _unbalanced(line: int, text: str, lang: str) -> list[LintWarning]:
             continue
         if opening == "“" and "„" in text:  # in German „…“ the “ closes
             continue
+        if opening == "„" and text.count("„") == text.count("“") + text.count("”"):
+            continue  # Polish, Hungarian and Romanian close „…” with ”
         if text.count(opening) != text.count(closing):
             out.append(
                 LintWarning(

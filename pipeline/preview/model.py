@@ -26,6 +26,7 @@ class FindingView:
     message: str
     where: str | None
     anchor: str | None  # the segment's id on the language page, when it names one
+    stage: str | None = None  # the stage that found it (ingest, translate, render)
 
     @property
     def label(self) -> str:
@@ -54,6 +55,7 @@ class LanguageView:
     eml_href: str | None
     document_file: str | None  # relative to build/<slug>/
     shots: Mapping[int, str] = field(default_factory=dict)
+    spam: Mapping[str, Any] | None = None  # SpamAssassin's {score, max, rules}, when it ran
 
     @property
     def page_href(self) -> str:
@@ -130,6 +132,7 @@ def finding_view(raw: Mapping[str, Any]) -> FindingView:
         message=str(raw.get("message", "")),
         where=str(where) if where else None,
         anchor=anchor(str(where)) if where and _is_segment_key(str(where)) else None,
+        stage=str(raw["stage"]) if raw.get("stage") else None,
     )
 
 
@@ -172,6 +175,7 @@ def language_view(paths: IssuePaths, code: str, entry: Mapping[str, Any]) -> Lan
         text_href=hrefs["text"],
         eml_href=hrefs["eml"],
         document_file=document,
+        spam=entry.get("spam") if isinstance(entry.get("spam"), dict) else None,
     )
 
 

@@ -27,6 +27,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="render placeholders for this provider (default: the one the build used)",
     )
     p.add_argument(
+        "--check-links",
+        action="store_true",
+        help="ask every link of the e-mails once (HEAD, then GET); needs the network",
+    )
+    p.add_argument(
         "--screenshots",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -40,6 +45,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from pipeline.errors import CheckError
     from pipeline.preview import write_preview
     from pipeline.render import rerender_issue
+    from pipeline.render.deliver import DeliveryOptions
     from pipeline.report import error_findings, load_report
     from pipeline.store import IssuePaths, json_text, staged
 
@@ -47,7 +53,11 @@ def cmd_render(args: argparse.Namespace) -> int:
     config = load_issue(paths.issue_toml)
     report = load_report(paths)
     provider = check_provider(args.provider or str(report.get("provider") or config.send.provider))
-    report = rerender_issue(config, paths, report, provider=provider)
+    checks = DeliveryOptions.from_env(check_links=args.check_links)
+    report = rerender_issue(config, paths, report, provider=provider, delivery=checks)
+    for note in report.get("findings", []):
+        if note.get("stage") == "render":
+            print(f"note: {note.get('message')}", file=sys.stderr)
     # Put in place once the preview is published, as the build does (see pipeline.build).
     with staged(paths.report_json, json_text(report)):
         index = write_preview(paths, screenshots=args.screenshots, report=report)

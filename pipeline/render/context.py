@@ -21,9 +21,10 @@ from babel.dates import format_date
 from markupsafe import Markup, escape
 
 from pipeline.config import IssueConfig
-from pipeline.document import Document, Finding, Speaker
+from pipeline.document import Document, Finding, Speaker, list_items
 from pipeline.errors import RenderError
 from pipeline.languages import babel_locale, native_name
+from pipeline.render.utm import campaign_links
 
 FONT_STACK = (
     "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, "
@@ -61,6 +62,30 @@ class Item:
     label: str = ""
     name: str = ""
     role: str = ""
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    marker: Any  # as the source wrote it ("-", "a)"); the text part shows it
+    text: Any
+
+
+@dataclass(frozen=True)
+class ListView:
+    """A list paragraph as the templates see it (``entries`` is what tells it from a text)."""
+
+    ordered: bool
+    numbering: str  # an <ol>'s type: "1", "a", "A", "i"
+    entries: tuple[ListEntry, ...]
+
+
+def paragraph_view(value: str, text: Callable[[str], Any]) -> Any:
+    """A paragraph for the templates: escaped text, or a :class:`ListView` for a list."""
+    items = list_items(value)
+    if items is None:
+        return text(value)
+    entries = tuple(ListEntry(text(i.marker), text(i.text)) for i in items.items)
+    return ListView(items.ordered, items.numbering, entries)
 
 
 @dataclass(frozen=True)
@@ -254,14 +279,19 @@ def build_context(
     text: Callable[[str], Any],
     notes: Notes,
 ) -> dict[str, Any]:
-    """Every value the templates use; ``text`` escapes content for the part being written."""
+    """Every value the templates use; ``text`` escapes content for the part being written.
+
+    Every real link carries the language's campaign parameters (``track``); the unsubscribe
+    link and the provider's placeholders never do.
+    """
     tags = placeholders_for(provider, config, doc.lang)
+    track = campaign_links(config, doc.lang)
     pull_quote = _field(config, doc, "pull_quote", notes)
     disclaimer = _disclaimer(config, doc, notes)
     items = [
         Item(
             item.kind,
-            tuple(text(p) for p in item.paragraphs),
+            tuple(paragraph_view(p, text) for p in item.paragraphs),
             text(item.label),
             text(item.name),
             text(item.role),
@@ -282,22 +312,28 @@ def build_context(
         "org": {
             "name": text(org.name),
             "address": text(org.address),
-            "website": org.website,
+            "website": track(org.website),
             "website_label": text(re.sub(r"^https://(www\.)?|/$", "", org.website)),
         },
-        "lede": [text(p) for b in doc.blocks[: _lede_length(doc)] for p in b.paragraphs],
+        "lede": [
+            paragraph_view(p, text) for b in doc.blocks[: _lede_length(doc)] for p in b.paragraphs
+        ],
         "items": items,
         "links": [
-            {"label": text(doc.fields.get(f"link.{i}") or link.label), "url": link.url}
+            {"label": text(doc.fields.get(f"link.{i}") or link.label), "url": track(link.url)}
             for i, link in enumerate(config.links)
         ],
-        "disclaimer": disclaimer and Disclaimer(text(disclaimer.language), disclaimer.url),
+        "disclaimer": disclaimer
+        and Disclaimer(text(disclaimer.language), disclaimer.url and track(disclaimer.url)),
         "other_languages": [
-            OtherLanguage(o.lang, text(o.name), o.url)
+            OtherLanguage(o.lang, text(o.name), track(o.url))
             for o in _other_languages(config, doc.lang, languages)
         ],
         "unsubscribe": _tag(tags.unsubscribe, provider, text),
-        "mirror": _tag(tags.mirror, provider, text),
+        # the web version: a placeholder at Brevo and listmonk, a real (tracked) link otherwise
+        "mirror": _tag(
+            tags.mirror if provider in PLACEHOLDERS else track(tags.mirror), provider, text
+        ),
     }
 
 

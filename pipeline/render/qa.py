@@ -60,6 +60,11 @@ class _Scan:
         return scan
 
 
+def links_of(html: str) -> list[str]:
+    """Every link target (href of <a>) in the HTML, in order."""
+    return _Scan.of(html).links
+
+
 def check_email(
     *,
     lang: str,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -34,9 +33,11 @@ from pipeline.render.context import (
     placeholders_for,
     plain_text,
 )
-from pipeline.render.mime import build_message, wrap_html
+from pipeline.render.deliver import DeliveryOptions, check_delivery
+from pipeline.render.mime import Unsubscribe, build_message, wrap_html
 from pipeline.render.qa import check_email
-from pipeline.report import merge_stage
+from pipeline.render.result import RenderResult
+from pipeline.report import merge_issue_findings, merge_stage
 from pipeline.resources import templates_dir
 from pipeline.store import IssuePaths, read_json, write_atomic
 
@@ -53,19 +54,6 @@ __all__ = [
 TEMPLATE_DIR = templates_dir()
 HTML_TEMPLATE = "email.mjml.j2"
 TEXT_TEMPLATE = "email.txt.j2"
-
-
-@dataclass(frozen=True)
-class RenderResult:
-    lang: str
-    subject: str
-    preheader: str
-    html: str
-    text: str
-    eml: bytes
-    sizes: Mapping[str, int]  # html, html_encoded (after transfer encoding), text, eml
-    transfer_encoding: str  # of the HTML part
-    findings: tuple[Finding, ...]  # level error blocks the build and the send
 
 
 # ---------------------------------------------------------------- Jinja and MJML
@@ -152,8 +140,11 @@ def render_email(
     html = wrap_html(compile_mjml(render_template(HTML_TEMPLATE, html_ctx, translations), lang))
     text = render_template(TEXT_TEMPLATE, text_ctx, translations)
     subject, preheader = str(text_ctx["subject"]), str(text_ctx["preheader"])
-    message = build_message(config, lang=lang, subject=subject, html=html, text=text)
     tags = placeholders_for(provider, config, lang)
+    unsubscribe = Unsubscribe(tags.unsubscribe, one_click=provider in PLACEHOLDERS)
+    message = build_message(
+        config, lang=lang, subject=subject, html=html, text=text, unsubscribe=unsubscribe
+    )
     checks = check_email(
         lang=lang,
         html=html,
@@ -200,6 +191,7 @@ def report_fields(result: RenderResult) -> dict[str, Any]:
         "preheader": result.preheader,
         "sizes": dict(result.sizes),
         "transfer_encoding": result.transfer_encoding,
+        "spam": dict(result.spam) if result.spam is not None else None,
         "files": {
             "html": f"{lang}/email.html",
             "text": f"{lang}/email.txt",
@@ -230,10 +222,16 @@ def render_issue(
 
 
 def rerender_issue(
-    config: IssueConfig, paths: IssuePaths, report: Mapping[str, Any], *, provider: str
+    config: IssueConfig,
+    paths: IssuePaths,
+    report: Mapping[str, Any],
+    *,
+    provider: str,
+    delivery: DeliveryOptions | None = None,
 ) -> dict[str, Any]:
     """Render again every language of an earlier build from its translated document.json
-    (after a template edit, say) and return the report with their render parts replaced."""
+    (after a template edit, say), run the deliverability checks, and return the report with
+    the render parts (the languages' and the issue's) replaced."""
     languages = dict(report["languages"])
     documents = {
         lang: document
@@ -241,11 +239,13 @@ def rerender_issue(
         if (document := _built_document(paths, lang)) is not None
     }
     results = render_issue(config, paths, documents, provider=provider)
-    for lang, result in results.items():
+    checked = check_delivery(config, paths, results, delivery or DeliveryOptions.from_env())
+    for lang, result in checked.results.items():
         languages[lang] = merge_stage(
             languages[lang], "render", report_fields(result), result.findings
         )
-    return dict(report) | {"provider": provider, "languages": languages}
+    updated = dict(report) | {"provider": provider, "languages": languages}
+    return merge_issue_findings(updated, "render", checked.notes)
 
 
 def _built_document(paths: IssuePaths, lang: str) -> Document | None:

@@ -4,10 +4,11 @@
 all problems at once, what must not leave the machine: a build rendered for another provider,
 a language that failed its checks or is unavailable, unreviewed machine text when
 ``require_review = true``, missing files, a missing unsubscribe placeholder, a language
-without a list. :func:`make_plan` compares the messages with the campaigns found at the
-provider (the truth; duplicates settled by :mod:`.duplicates`) and the ledger (a hint, and
-evidence: a campaign it records as scheduled or sent that the provider does not show stops the
-run), and says per language what a run will do.
+without a list, a language SpamAssassin scored above ``max_spam_score``. :func:`make_plan`
+compares the messages with the campaigns found at the provider (the truth; duplicates settled
+by :mod:`.duplicates`) and the ledger (a hint, and evidence: a campaign it records as scheduled
+or sent that the provider does not show stops the run), and says per language what a run will
+do.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from pipeline.config import IssueConfig
 from pipeline.errors import ConfigError, SendRefused
-from pipeline.report import load_report
+from pipeline.report import load_report, spam_rules_text
 from pipeline.send.base import BLOCKED, DONE, DRAFT, Campaign, Message
 from pipeline.send.duplicates import conflict_problem, describe, settle
 from pipeline.send.ledger import FINAL, Ledger
@@ -135,6 +136,7 @@ def _refusals(
         errors = [f for f in entry.get("findings") or [] if f.get("level") == "error"]
         listed = "; ".join(f"{f.get('code')}: {f.get('message')}" for f in errors[:3])
         problems.append(f"{lang}: failed its checks ({listed or 'ok is false'}). Fix and rebuild.")
+    problems += _spam_refusal(config, paths, lang, entry)
     share = float(entry.get("reviewed_share", 0.0) if entry.get("status") != "source" else 1.0)
     if config.require_review and share < 1.0:
         problems.append(
@@ -156,6 +158,22 @@ def _refusals(
             f"--provider {provider} so the template emits it."
         )
     return problems
+
+
+def _spam_refusal(
+    config: IssueConfig, paths: IssuePaths, lang: str, entry: Mapping[str, Any]
+) -> list[str]:
+    """A language SpamAssassin scored above ``max_spam_score`` (read now, not at build time)."""
+    spam = entry.get("spam")
+    if not isinstance(spam, dict) or not isinstance(spam.get("score"), int | float):
+        return []  # not scored: the build said so in a note
+    if spam["score"] <= config.max_spam_score:
+        return []
+    return [
+        f"{lang}: SpamAssassin scores it {spam['score']:.1f}, above max_spam_score "
+        f"{config.max_spam_score:g} in {paths.issue_toml}; rules: {spam_rules_text(spam)}. "
+        "Fix what they point at (docs/findings.md) and rebuild, or raise max_spam_score."
+    ]
 
 
 def _read(path: Path) -> str:

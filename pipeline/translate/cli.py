@@ -1,7 +1,8 @@
 """The translate stage's commands: ``newsletter models …`` and ``newsletter review …``.
 
 ``models list|install|install-file`` manage the translation packages on this machine;
-``review export`` writes the PO file reviewers post-edit. The export never changes the build:
+``review export`` writes the PO file reviewers post-edit, ``review import`` merges a
+reviewer's file back (:mod:`pipeline.translate.review_import`). The export never changes the build:
 the machine text comes from ``build/<slug>/<lang>/document.json`` when that build matches the
 current source segment for segment, else it is computed (memory first) without writing any
 build file.
@@ -36,7 +37,8 @@ def _register_models(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     models = sub.add_parser(
         "models",
         help="list and install argos translation packages",
-        description="Argos packages; honours ARGOS_PACKAGES_DIR and ARGOS_PACKAGE_INDEX.",
+        description="Argos packages; honours ARGOS_PACKAGES_DIR and ARGOS_PACKAGE_INDEX. "
+        "'list' also shows the pairs of the installed Apertium packages (engine apertium).",
     )
     commands = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
 
@@ -75,7 +77,7 @@ def _register_models(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 def _register_review(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "review",
-        help="export translations for human review (PO files)",
+        help="export translations for human review, import reviewed ones (PO files)",
         description="Human post-editing of machine translations.",
     )
     actions = p.add_subparsers(dest="review_action", required=True, metavar="ACTION")
@@ -88,8 +90,29 @@ def _register_review(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     e.add_argument("issue_dir", help="issues/<slug>")
     e.add_argument("--lang", required=True, help="the language to export, e.g. de")
-    e.add_argument("--engine", default="argos", help="translation engine (default: argos)")
+    e.add_argument(
+        "--engine",
+        default=None,
+        help="translation engine (default: argos, or [translate] engines in issue.toml)",
+    )
     e.set_defaults(handler=cmd_review_export)
+    i = actions.add_parser(
+        "import",
+        help="merge a reviewer's PO file into issues/<slug>/translations/<lang>.po",
+        description="Check a reviewer's PO file (from the preview's editor, or an exported file "
+        "edited in a PO editor): it must be for this issue and one of its languages, and its "
+        "reviewed entries must keep every placeholder and protected term. Entries whose source "
+        "sentence is gone are reported as stale and skipped; if any entry is rejected nothing "
+        "is merged. Then rebuild (make issue) to use them.",
+    )
+    i.add_argument("file", metavar="FILE.po", help="the reviewer's file, e.g. ~/Downloads/de.po")
+    i.add_argument(
+        "--issue",
+        metavar="DIR",
+        help="issues/<slug> (default: issues/<the slug in the file's header> under the current "
+        "folder)",
+    )
+    i.set_defaults(handler=cmd_review_import)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -98,6 +121,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.installed:
         for pair, version in sorted(models.installed_versions().items()):
             print(f"{pair[0]}→{pair[1]}  {version}")
+        _list_apertium()
         return 0
     rows = models.list_packages()
     print(f"{'pair':<8} {'package':<18} {'installed':<10} {'index':<8} state")
@@ -106,7 +130,16 @@ def cmd_list(args: argparse.Namespace) -> int:
             f"{row.pair[0]}→{row.pair[1]:<5} {row.code:<18} {row.installed or '-':<10} "
             f"{row.available or '-':<8} {row.state}"
         )
+    _list_apertium()
     return 0
+
+
+def _list_apertium() -> None:
+    """The pairs the installed Apertium modes translate (Debian packages, engine apertium)."""
+    from pipeline.translate.apertium import installed_modes
+
+    for (source, target), mode in sorted(installed_modes().items()):
+        print(f"{source}→{target}  apertium {mode.name} ({mode.package})")
 
 
 def cmd_install(args: argparse.Namespace) -> int:
@@ -237,8 +270,44 @@ def cmd_review_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review_import(args: argparse.Namespace) -> int:
+    from pipeline.config import load_issue
+    from pipeline.ingest import ingest_file
+    from pipeline.store import IssuePaths
+    from pipeline.translate.glossary import load_glossary
+    from pipeline.translate.review_import import (
+        check_target,
+        import_review,
+        read_submission,
+        summary_lines,
+    )
+    from pipeline.translate.segment import all_segments, split_document
+
+    submission = read_submission(Path(args.file))
+    issue_dir = Path(args.issue) if args.issue else Path("issues") / submission.slug
+    if not args.issue and not (issue_dir / "issue.toml").is_file():
+        raise ConfigError(
+            f"{args.file} is for issue '{submission.slug}', but there is no {issue_dir}/issue.toml "
+            "here. Run this in the project folder, or name the issue with --issue DIR."
+        )
+    paths = IssuePaths.for_issue(issue_dir)
+    config = load_issue(paths.issue_toml)
+    check_target(submission, paths, config.languages, config.source_lang)
+    source = ingest_file(paths.interview, source_lang=config.source_lang).document
+    segments = all_segments(config, source, split_document(source))
+    protect = load_glossary(paths.glossary).protect
+    summary = import_review(
+        submission, paths, segments, source_lang=config.source_lang, protect=protect
+    )
+    for line in summary_lines(summary, paths.root):
+        print(line, file=sys.stderr)
+    if summary.reviewed or summary.corrected:
+        print(f"next: rebuild to use them (make issue ISSUE={paths.slug})", file=sys.stderr)
+    return 0
+
+
 def _machine_segments(
-    config: IssueConfig, paths: IssuePaths, source: Document, lang: str, engine: str
+    config: IssueConfig, paths: IssuePaths, source: Document, lang: str, engine: str | None
 ) -> tuple[tuple[Segment, ...], str]:
     """The segments to export and where their text came from (a note for the user)."""
     from pipeline.translate.segment import all_segments, split_document

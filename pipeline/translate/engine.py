@@ -7,6 +7,11 @@ segments the memory and the reviewers could not supply, already masked.
 
 Engines are registered by name in :data:`ENGINES` (a plain dict of factories), as mailing
 providers are in :data:`pipeline.send.providers.PROVIDERS`. Tests register a deterministic fake.
+
+An engine that sends its work in several requests (a server) may also offer
+``translate_batches``, yielding each batch as soon as it is done: the stage stores every
+finished batch in the memory at once (:func:`translate_in_batches`), so a failure in a later
+batch loses nothing that was already translated.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
+
+from pipeline.errors import TranslationError
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,41 @@ class Engine(Protocol):
 
         Raises ModelMissingError when the pair is not available.
         """
+
+
+class BatchedEngine(Engine, Protocol):
+    def translate_batches(
+        self, source_lang: str, target_lang: str, segments: Sequence[str]
+    ) -> Iterator[list[str]]:
+        """The translations of consecutive slices of ``segments``, each as soon as it is done
+        (together: same order, same length as ``segments``)."""
+
+
+def translate_in_batches(
+    engine: Engine, source_lang: str, target_lang: str, segments: Sequence[str]
+) -> Iterator[tuple[list[str], list[str]]]:
+    """(inputs, outputs) per finished batch: per request for a :class:`BatchedEngine`, else
+    the one ``translate`` call. Raises TranslationError if an engine miscounts."""
+    if not segments:
+        return
+    batches = getattr(engine, "translate_batches", None)
+    results = (
+        batches(source_lang, target_lang, segments)
+        if batches is not None
+        else iter([engine.translate(source_lang, target_lang, segments)])
+    )
+    done = 0
+    for outputs in results:
+        inputs = list(segments[done : done + len(outputs)])
+        if len(inputs) != len(outputs) or not outputs:
+            break
+        done += len(outputs)
+        yield inputs, list(outputs)
+    if done != len(segments):
+        raise TranslationError(
+            f"engine {engine.name} returned {done} segments for {len(segments)} "
+            f"({source_lang}→{target_lang}); this is a bug in the engine"
+        )
 
 
 @contextmanager

@@ -3,9 +3,11 @@
 Segments are masked (protected and fixed terms → ``__0__``…), looked up in the memory by
 their masked form, and only the misses go to the engine, de-duplicated, in one call per hop
 (two hops through English when pivoting; the first hop has its own memory rows, so a second
-pivot language reuses it). The memory stores the engine's raw output for each input, damaged
-or not, so everything below is a function of the content, never of what the cache held:
-a cold and a warm build give the same text and the same findings.
+pivot language reuses it). An engine that hands back finished batches (a server: see
+:func:`~pipeline.translate.engine.translate_in_batches`) has each batch stored at once, so a
+later batch's failure loses nothing. The memory stores the engine's raw output for each
+input, damaged or not, so everything below is a function of the content, never of what the
+cache held: a cold and a warm build give the same text and the same findings.
 
 Lost placeholders (what a real model does to ``__0__`` is described in
 :mod:`pipeline.translate.glossary`). :meth:`Masker.recover` first puts back every term the
@@ -21,13 +23,12 @@ and ``fixed-term-missing`` come from the QA of the final text, so they stay trut
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from pipeline.document import Finding, Origin
-from pipeline.errors import TranslationError
-from pipeline.translate.engine import Engine, held_models
+from pipeline.translate.engine import Engine, held_models, translate_in_batches
 from pipeline.translate.glossary import (
     Glossary,
     Masked,
@@ -62,9 +63,11 @@ class _Fetcher:
     def __call__(self, inputs: list[str]) -> dict[str, str]:
         found = self.memory.get_many(self.key, inputs)
         missing = [t for t in dict.fromkeys(inputs) if t not in found]
-        if missing:
-            new = run_route(self.eng, self.memory, self.models, self.route, missing)
-            fresh = dict(zip(missing, new, strict=True))
+        # Each finished batch is stored at once: a later batch's failure loses nothing.
+        for batch_inputs, outputs in run_route(
+            self.eng, self.memory, self.models, self.route, missing
+        ):
+            fresh = dict(zip(batch_inputs, outputs, strict=True))
             self.memory.put_many(self.key, fresh)
             found.update(fresh)
             self.fresh.update(fresh)
@@ -159,30 +162,30 @@ def run_route(
     models: list[str],
     route: Route,
     texts: list[str],
-) -> list[str]:
-    """Translate ``texts`` along the route: one engine call per hop; the pivot hop is
-    looked up in (and stored to) the memory under its own model."""
+) -> Iterator[tuple[list[str], list[str]]]:
+    """Translate ``texts`` along the route; (inputs, outputs) per finished batch of the last
+    hop. A pivot hop is looked up in (and stored to, batch by batch) the memory under its own
+    model."""
+    if not texts:
+        return
     current = texts
-    for i, (a, b) in enumerate(route.hops):
-        if i == len(route.hops) - 1 or memory is None:
-            current = _call(eng, a, b, current)
-            continue
-        hop_key = MemoryKey(eng.name, models[i], a, b)
-        found = memory.get_many(hop_key, current)
-        missing = list(dict.fromkeys(t for t in current if t not in found))
-        if missing:
-            new = dict(zip(missing, _call(eng, a, b, missing), strict=True))
-            memory.put_many(hop_key, new)
-            found.update(new)
-        current = [found[t] for t in current]
-    return current
+    for i, (a, b) in enumerate(route.hops[:-1]):
+        current = _pivot_hop(eng, memory, MemoryKey(eng.name, models[i], a, b), current)
+    a, b = route.hops[-1]
+    done = 0
+    for _inputs, outputs in translate_in_batches(eng, a, b, current):
+        yield texts[done : done + len(outputs)], outputs
+        done += len(outputs)
 
 
-def _call(eng: Engine, source_lang: str, target_lang: str, texts: list[str]) -> list[str]:
-    result = eng.translate(source_lang, target_lang, texts)
-    if len(result) != len(texts):
-        raise TranslationError(
-            f"engine {eng.name} returned {len(result)} segments for {len(texts)} "
-            f"({source_lang}→{target_lang}); this is a bug in the engine"
-        )
-    return list(result)
+def _pivot_hop(
+    eng: Engine, memory: TranslationMemory | None, key: MemoryKey, texts: list[str]
+) -> list[str]:
+    found = memory.get_many(key, texts) if memory is not None else {}
+    missing = list(dict.fromkeys(t for t in texts if t not in found))
+    for inputs, outputs in translate_in_batches(eng, key.source_lang, key.target_lang, missing):
+        new = dict(zip(inputs, outputs, strict=True))
+        if memory is not None:
+            memory.put_many(key, new)
+        found.update(new)
+    return [found[t] for t in texts]

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import TranslationError
+from pipeline.store import cache_dir
 
 FILE_NAME = "translation-memory.sqlite3"
 BUSY_TIMEOUT_MS = 30_000
@@ -38,16 +39,6 @@ CREATE TABLE IF NOT EXISTS memory (
     PRIMARY KEY (engine, model, source_lang, target_lang, source)
 ) WITHOUT ROWID
 """
-
-
-def cache_dir() -> Path:
-    """``$NEWSLETTER_CACHE_DIR``, else the platform's user cache dir + ``/newsletter``."""
-    configured = os.environ.get("NEWSLETTER_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir()) / "newsletter"
 
 
 def normalise(segment: str) -> str:

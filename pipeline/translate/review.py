@@ -71,7 +71,7 @@ _KEYWORD = re.compile(r"(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+(?=\
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"\s*')
 
 
-def _parse(path: Path) -> polib.POFile:
+def parse_po(path: Path) -> polib.POFile:
     # polib is lenient: an unterminated 'msgstr "b' silently becomes an empty msgstr, so a
     # reviewer's typo would quietly turn a reviewed entry into an untranslated one.
     _check_syntax(path)
@@ -112,7 +112,7 @@ def load_review(path: Path) -> Review:
     """Read a PO file; a missing file is an empty review, a broken one a ConfigError."""
     if not path.is_file():
         return Review(path)
-    po = _parse(path)
+    po = parse_po(path)
     reviewed: dict[tuple[str, str], str] = {}
     by_source: dict[str, str] = {}
     active = []
@@ -143,17 +143,10 @@ def export_po(
 ) -> ExportSummary:
     """Write ``path`` for ``segments`` (a translated Document's, or the source's when there is
     no engine), merged with the existing file: reviewed entries are never overwritten."""
-    old = _parse(path) if path.is_file() else polib.POFile(wrapwidth=0)
+    old = parse_po(path) if path.is_file() else polib.POFile(wrapwidth=0)
     existing = {(e.msgctxt or "", e.msgid): e for e in old if not e.obsolete}
     po = polib.POFile(wrapwidth=0)
-    po.metadata = {
-        "Project-Id-Version": path.parent.parent.name,
-        "Language": lang,
-        "MIME-Version": "1.0",
-        "Content-Type": "text/plain; charset=UTF-8",
-        "Content-Transfer-Encoding": "8bit",
-        "X-Source-Language": source_lang,
-    }
+    po.metadata = po_metadata(path.parent.parent.name, lang, source_lang)
     counts = dict.fromkeys(("reviewed", "machine", "empty"), 0)
     for seg in segments:
         entry = existing.pop((seg.key, seg.source), None)
@@ -172,6 +165,18 @@ def export_po(
     write_atomic(path, str(po))
     obsolete = len(po) - len(segments)
     return ExportSummary(path, len(segments), obsolete=obsolete, **counts)
+
+
+def po_metadata(slug: str, lang: str, source_lang: str) -> dict[str, str]:
+    """The header of an issue's PO file: the issue (its slug) and the language it is for."""
+    return {
+        "Project-Id-Version": slug,
+        "Language": lang,
+        "MIME-Version": "1.0",
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Transfer-Encoding": "8bit",
+        "X-Source-Language": source_lang,
+    }
 
 
 def _machine_entry(seg: Segment, previous: polib.POEntry | None) -> polib.POEntry:

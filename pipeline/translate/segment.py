@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pysbd
 
 from pipeline.config import IssueConfig
-from pipeline.document import Block, Document, Speaker
+from pipeline.document import LIST_MARKER, Block, Document, Speaker, list_items
 
 PYSBD_LANGUAGES = frozenset(("bg", "da", "de", "el", "en", "es", "fr", "it", "nl", "pl", "sk"))
 
@@ -70,7 +70,15 @@ class SplitDocument:
 
 
 def split_text(text: str, lang: str) -> SplitParagraph:
-    """Split one paragraph into sentences; ``result.join() == text`` always holds."""
+    """Split one paragraph into sentences; ``result.join() == text`` always holds.
+
+    A list (one item a line, see :func:`pipeline.document.list_items`) is split item by
+    item: every sentence belongs to one item, and the markers and line breaks stay in the
+    gaps, so a translation keeps the list's shape.
+    """
+    items = list_items(text)
+    if items is not None and all(i.marker and i.text for i in items.items):
+        return _split_list(text, lang)
     if not text.strip():
         return SplitParagraph((text,), ())
     if lang in PYSBD_LANGUAGES:
@@ -78,6 +86,19 @@ def split_text(text: str, lang: str) -> SplitParagraph:
         if split is not None:
             return split
     return _split_regex(text)
+
+
+def _split_list(text: str, lang: str) -> SplitParagraph:
+    gaps, sentences = [""], []
+    for index, line in enumerate(text.split("\n")):
+        marker = LIST_MARKER.match(line)
+        head = line[: marker.end() + 1] if marker else ""
+        item = split_text(line[len(head) :], lang)
+        gaps[-1] += ("\n" if index else "") + head + item.gaps[0]
+        for sentence, gap in zip(item.sentences, item.gaps[1:], strict=True):
+            sentences.append(sentence)
+            gaps.append(gap)
+    return SplitParagraph(tuple(gaps), tuple(sentences))
 
 
 def _split_pysbd(text: str, lang: str) -> SplitParagraph | None:
@@ -170,9 +191,9 @@ def assemble(
         for p, _text in enumerate(block.paragraphs):
             para = split.paragraphs[(b, p)]
             keys = (f"b{b}.p{p}.s{s}" for s in range(len(para.sentences)))
-            paragraphs.append(
-                para.join([texts.get(k, src) for k, src in zip(keys, para.sentences, strict=True)])
-            )
+            # A line break inside a translated sentence would turn the paragraph into a list.
+            done = [texts.get(k, src) for k, src in zip(keys, para.sentences, strict=True)]
+            paragraphs.append(para.join([" ".join(t.split("\n")) for t in done]))
         blocks.append(Block(block.type, block.speaker, tuple(paragraphs), block.line))
     speakers = tuple(
         Speaker(s.id, s.name, texts.get(f"role.{s.id}", s.role) if s.role else s.role)

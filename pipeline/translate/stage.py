@@ -3,8 +3,10 @@
 For each target language, in this order of precedence:
   1. a reviewer's entry in ``issues/<slug>/translations/<lang>.po`` (un-fuzzied, non-empty);
   2. the translation memory (machine text from an earlier run, same engine and model);
-  3. ONE engine call with every remaining segment of the language, masked by the glossary
-     (two calls, one per hop, when pivoting through English).
+  3. the language's engine (``--engine``, or chosen per language by ``[translate] engines``:
+     :mod:`pipeline.translate.choice`) with every remaining segment, masked by the glossary:
+     ONE call (one per hop when pivoting through English), or batch by batch for an engine
+     that hands back finished batches (a server), each stored in the memory at once.
 Coverage per language: ``source``, ``direct``, ``pivot`` (through en), ``human-only`` (no
 engine path, but the PO file covers every segment) or ``unavailable`` (no engine path and no
 complete PO file: a half-English newsletter is worse than none, so the build leaves the
@@ -15,36 +17,32 @@ Document goes to ``build/<slug>/<lang>/document.json``, written atomically.
 
 from __future__ import annotations
 
-import importlib
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from tqdm import tqdm
 
+from pipeline import console
 from pipeline.config import IssueConfig
 from pipeline.document import Document, Finding, Origin, Segment, to_dict
-from pipeline.errors import ConfigError, TranslationError
+from pipeline.errors import TranslationError
 from pipeline.store import IssuePaths, write_json
 from pipeline.translate import review
-from pipeline.translate.engine import ENGINES, Engine, EngineSettings
+from pipeline.translate.choice import Choice, EngineChooser
+from pipeline.translate.engine import Engine, EngineSettings
 from pipeline.translate.glossary import Glossary, load_glossary
 from pipeline.translate.machine import machine_translate
 from pipeline.translate.memory import TranslationMemory
-from pipeline.translate.route import Route, find_route
+from pipeline.translate.route import find_route
 from pipeline.translate.segment import SplitDocument, all_segments, assemble, split_document
 
 Status = Literal["source", "direct", "pivot", "human-only", "unavailable"]
 # The public Argos index (mid-2025) has no package to or from these, so pivoting fails too.
 NO_ARGOS_PACKAGE = frozenset({"hr", "mt"})
-# Engines that live in their own module register themselves when imported.
-_ENGINE_MODULES = {
-    "argos": "pipeline.translate.argos",
-    "libretranslate": "pipeline.translate.libretranslate",
-}
 
 
 @dataclass(frozen=True)
@@ -57,6 +55,10 @@ class LanguageResult:
     message: str | None  # why unavailable/partial, with the fix
     findings: tuple[Finding, ...]
     stats: Mapping[str, float]  # segments, human, memory, engine, seconds
+    # the engines the language could have had, in order, and why the ones before were not used
+    candidates: tuple[str, ...] = ()
+    passed_over: tuple[str, ...] = ()
+    no_model: bool = False  # unavailable because no engine model reaches it (not a failure)
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def translate_issue(
     source: Document,
     langs: Sequence[str],
     *,
-    engine: str = "argos",
+    engine: str | None = None,
     settings: EngineSettings | None = None,
     strict: bool = False,
     install_missing: bool = False,
@@ -86,44 +88,47 @@ def translate_issue(
 ) -> dict[str, LanguageResult]:
     """Translate ``source`` into ``langs`` (the source language included) and write each
     language's document.json (``write=False``: touch no build file, e.g. for a PO export;
-    the translation memory, a cache, is still filled). Results come back in the order of
-    ``langs``."""
+    the translation memory, a cache, is still filled). ``engine`` (``--engine``) is the
+    default engine; ``[translate] engines`` in issue.toml chooses per language
+    (:mod:`pipeline.translate.choice`). Results come back in the order of ``langs``."""
     settings = settings or EngineSettings()
     split = split_document(source)
-    issue = _Issue(
-        config,
-        paths,
-        source,
-        split,
-        tuple(all_segments(config, source, split)),
-        load_glossary(paths.glossary),
-        TranslationMemory(),
-    )
     targets = [lang for lang in dict.fromkeys(langs) if lang != source.source_lang]
+    chooser = EngineChooser(config, engine, settings)
+    chooser.check_names(targets)
     results: dict[str, LanguageResult] = {}
-    if source.source_lang in langs:
-        results[source.source_lang] = _source_result(issue)
-    if targets:
-        eng = make_engine(engine, settings)
-        if install_missing:
-            install_models(eng, source.source_lang, targets)
-        try:
-            results.update(_translate_targets(issue, eng, targets, settings, strict))
-        finally:
-            issue.memory.close()
+    with TranslationMemory() as memory:
+        issue = _Issue(
+            config,
+            paths,
+            source,
+            split,
+            tuple(all_segments(config, source, split)),
+            load_glossary(paths.glossary),
+            memory,
+        )
+        if source.source_lang in langs:
+            results[source.source_lang] = _source_result(issue)
+        if targets:
+            if install_missing:
+                _install_for(chooser, source.source_lang, targets)
+            results.update(_translate_targets(issue, chooser, targets, settings, strict))
     for lang, result in results.items() if write else ():
         _write(paths, lang, result)
     return {lang: results[lang] for lang in dict.fromkeys(langs) if lang in results}
 
 
-def make_engine(name: str, settings: EngineSettings) -> Engine:
-    """The registered engine called ``name`` (importing its module on first use)."""
-    if name not in ENGINES and name in _ENGINE_MODULES:
-        importlib.import_module(_ENGINE_MODULES[name])
-    if name not in ENGINES:
-        known = ", ".join(sorted({*ENGINES, *_ENGINE_MODULES}))
-        raise ConfigError(f"unknown translation engine '{name}'; use one of: {known}")
-    return ENGINES[name](settings)
+def _install_for(chooser: EngineChooser, source_lang: str, targets: Sequence[str]) -> None:
+    """Install argos packages for the languages that would use argos but lack a route."""
+    wanted = [
+        lang
+        for lang in targets
+        if "argos" in chooser.candidates(lang)
+        and not chooser.reachable_before("argos", source_lang, lang)
+    ]
+    if wanted:
+        install_models(chooser.engine("argos"), source_lang, wanted)
+        chooser.forget_pairs("argos")
 
 
 def install_models(eng: Engine, source_lang: str, targets: Sequence[str]) -> None:
@@ -138,28 +143,35 @@ def install_models(eng: Engine, source_lang: str, targets: Sequence[str]) -> Non
         offered = models.index_pairs()
     except TranslationError as exc:
         reason = exc.message.rstrip(".")
-        _say(f"models: {reason}. Building the languages whose models are installed.")
+        console.say(f"models: {reason}. Building the languages whose models are installed.")
         return
     plan = models.plan_pairs(source_lang, missing, offered)
     wanted = [pair for hops in plan.values() for pair in hops]
     if wanted:
-        models.ensure_installed(wanted, warn=_say)
+        models.ensure_installed(wanted, warn=console.say)
 
 
 def _translate_targets(
-    issue: _Issue, eng: Engine, targets: Sequence[str], settings: EngineSettings, strict: bool
+    issue: _Issue,
+    chooser: EngineChooser,
+    targets: Sequence[str],
+    settings: EngineSettings,
+    strict: bool,
 ) -> dict[str, LanguageResult]:
-    pairs = eng.pairs()
-    routes = {lang: find_route(pairs, issue.source.source_lang, lang) for lang in targets}
+    choices = {lang: chooser.choose(issue.source.source_lang, lang) for lang in targets}
     reviews = {lang: review.load_review(issue.paths.po_file(lang)) for lang in targets}
     if strict:
-        _refuse_missing(issue, eng, routes, reviews)
+        _refuse_missing(issue, choices, reviews)
     results: dict[str, LanguageResult] = {}
-    bar = tqdm(total=len(targets), desc="translate", unit="lang", file=sys.stderr, disable=None)
+    quiet = console.level() == "quiet"
+    bar = tqdm(
+        total=len(targets), desc="translate", unit="lang", file=sys.stderr, disable=quiet or None
+    )
 
     def work(lang: str) -> LanguageResult:
-        result = _translate_language(issue, eng, lang, routes[lang], reviews[lang], strict)
-        tqdm.write(_progress_line(result), file=sys.stderr)
+        result = _translate_language(issue, choices[lang], reviews[lang], strict)
+        if console.is_verbose():  # through tqdm, so the bar is not torn
+            tqdm.write(_progress_line(result), file=sys.stderr)
         bar.update(1)
         return result
 
@@ -174,8 +186,7 @@ def _translate_targets(
 
 def _refuse_missing(
     issue: _Issue,
-    eng: Engine,
-    routes: Mapping[str, Route | None],
+    choices: Mapping[str, Choice],
     reviews: Mapping[str, review.Review],
 ) -> None:
     """Under ``--strict``: the first missing language's reason (the contract's wording,
@@ -183,19 +194,20 @@ def _refuse_missing(
     language, with its fix, is a detail line."""
     missing = [
         lang
-        for lang, route in routes.items()
-        if route is None and reviews[lang].missing(issue.segments)
+        for lang, choice in choices.items()
+        if choice.route is None and reviews[lang].missing(issue.segments)
     ]
     if missing:
-        details = [_unavailable_message(issue, eng, lang, reviews[lang]) for lang in missing]
+        details = [_unavailable_message(issue, choices[lang], reviews[lang]) for lang in missing]
         details.append("(--strict: a language without a translation is an error)")
-        raise TranslationError(_unavailable_head(issue, eng, missing[0]), details=details)
+        raise TranslationError(_unavailable_head(issue, choices[missing[0]]), details=details)
 
 
 def _translate_language(
-    issue: _Issue, eng: Engine, lang: str, route: Route | None, rev: review.Review, strict: bool
+    issue: _Issue, choice: Choice, rev: review.Review, strict: bool
 ) -> LanguageResult:
     started = time.perf_counter()
+    lang, eng, route = choice.lang, choice.engine, choice.route
     human = {k: t for k, s in issue.segments if (t := rev.lookup(k, s)) is not None}
     findings = list(rev.stale(issue.segments, lang))
     remaining = [(k, s) for k, s in issue.segments if k not in human]
@@ -204,15 +216,15 @@ def _translate_language(
     engine_name: str | None = None
     model: str | None = None
     if route is None and remaining:
-        return _unavailable(issue, eng, lang, rev, findings, started)
-    if route is not None:
+        return _unavailable(issue, choice, rev, findings, started)
+    if route is not None and eng is not None:
         engine_name = eng.name
         try:
             out = machine_translate(eng, issue.memory, issue.glossary, route, remaining, lang)
         except TranslationError as exc:
             if strict:
                 raise
-            return _unavailable(issue, eng, lang, rev, findings, started, exc.message)
+            return _unavailable(issue, choice, rev, findings, started, exc.message)
         model = out.model
         texts.update(out.texts)
         origins.update(out.origins)
@@ -220,19 +232,21 @@ def _translate_language(
     status: Status = route.status if route is not None else "human-only"
     doc = _document(issue, lang, texts, origins)
     stats = _stats(issue, origins, started)
-    return LanguageResult(lang, status, doc, engine_name, model, None, tuple(findings), stats)
+    return LanguageResult(
+        lang, status, doc, engine_name, model, None, tuple(findings), stats,
+        choice.candidates, choice.passed_over,
+    )  # fmt: skip
 
 
 def _unavailable(
     issue: _Issue,
-    eng: Engine,
-    lang: str,
+    choice: Choice,
     rev: review.Review,
     findings: list[Finding],
     started: float,
     reason: str | None = None,
 ) -> LanguageResult:
-    message = reason or _unavailable_message(issue, eng, lang, rev)
+    message = reason or _unavailable_message(issue, choice, rev)
     stats = {
         "segments": float(len(issue.segments)),
         "human": 0.0,
@@ -241,17 +255,21 @@ def _unavailable(
         "source": 0.0,
         "seconds": time.perf_counter() - started,
     }
-    return LanguageResult(lang, "unavailable", None, None, None, message, tuple(findings), stats)
+    return LanguageResult(
+        choice.lang, "unavailable", None, None, None, message, tuple(findings), stats,
+        choice.candidates, choice.passed_over, reason is None,
+    )  # fmt: skip
 
 
-def _unavailable_message(issue: _Issue, eng: Engine, lang: str, rev: review.Review) -> str:
+def _unavailable_message(issue: _Issue, choice: Choice, rev: review.Review) -> str:
+    lang = choice.lang
     po = issue.paths.po_file(lang)
     try:
         shown = po.relative_to(issue.paths.root)
     except ValueError:
         shown = po
     export = f"newsletter review export issues/{issue.paths.slug} --lang {lang}"
-    head = _unavailable_head(issue, eng, lang)
+    head = _unavailable_head(issue, choice)
     if rev.exists:
         missing = len(rev.missing(issue.segments))
         return (
@@ -261,10 +279,12 @@ def _unavailable_message(issue: _Issue, eng: Engine, lang: str, rev: review.Revi
     return f"{head}; or translate it by hand in {shown} ({export})"
 
 
-def _unavailable_head(issue: _Issue, eng: Engine, lang: str) -> str:
-    src = issue.source.source_lang
-    if eng.name != "argos":
-        return f"engine {eng.name} cannot translate {src}→{lang}"
+def _unavailable_head(issue: _Issue, choice: Choice) -> str:
+    src, lang = issue.source.source_lang, choice.lang
+    if len(choice.candidates) > 1:
+        return f"no engine can translate {src}→{lang} ({'; '.join(choice.passed_over)})"
+    if choice.first != "argos":
+        return f"engine {choice.first} cannot translate {src}→{lang}"
     if lang in NO_ARGOS_PACKAGE or src in NO_ARGOS_PACKAGE:
         return f"no argos model for {src}→{lang}: the Argos index has no package for it"
     return f"no argos model for {src}→{lang}; run 'make models LANGS={lang}'"
@@ -314,4 +334,25 @@ def _progress_line(result: LanguageResult) -> str:
     )
 
 
-_say: Callable[[str], None] = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+def missing_models_line(
+    results: Mapping[str, LanguageResult], *, slug: str, engine: str, source_lang: str
+) -> str | None:
+    """The languages left out for want of a model, in ONE line with the command that
+    installs them (and what to do for those no package reaches); None when there are none."""
+    missing = [r.lang for r in results.values() if r.no_model]
+    if not missing:
+        return None
+    if engine != "argos":
+        return f"engine {engine} has no model for {', '.join(missing)}: try another --engine"
+    installable = [lang for lang in missing if NO_ARGOS_PACKAGE.isdisjoint({lang, source_lang})]
+    by_hand = [lang for lang in missing if lang not in installable]
+    fixes = []
+    if installable:
+        which = "them" if not by_hand else str(len(installable))
+        fixes.append(f"make models ISSUE={slug} LANGS={','.join(installable)} installs {which}")
+    if by_hand:
+        export = f"newsletter review export issues/{slug} --lang {by_hand[0]}"
+        which = "" if not installable else f"for {' '.join(by_hand)} "
+        fixes.append(f"{which}the Argos index has none: translate by hand ({export})")
+    count = f"{len(missing)} language{'s' if len(missing) > 1 else ''}"
+    return f"no model for {count} ({' '.join(missing)}): {'; '.join(fixes)}"

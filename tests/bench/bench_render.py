@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import time
 
+from pipeline.config import IssueConfig
+from pipeline.document import Document
 from pipeline.languages import EU_LANGUAGES
 from pipeline.render import render_email
 from tests.bench import BenchSection
@@ -18,7 +20,8 @@ from tests.support import render as fx
 SCRIPTS = {"el": "greek", "bg": "cyrillic"}
 
 
-def run() -> BenchSection:
+def seed_documents() -> tuple[IssueConfig, dict[str, Document]]:
+    """The benchmark's input: the config and one Document per EU language (see above)."""
     cfg = fx.config(languages=EU_LANGUAGES)
     source = fx.seed_document()
     source = source.__class__(
@@ -30,6 +33,11 @@ def run() -> BenchSection:
         lang: source if lang == "en" else fx.relabel(source, lang, SCRIPTS.get(lang))
         for lang in EU_LANGUAGES
     }
+    return cfg, docs
+
+
+def run() -> BenchSection:
+    cfg, docs = seed_documents()
     started = time.perf_counter()
     results = {
         lang: render_email(cfg, doc, provider="brevo", languages=EU_LANGUAGES)

@@ -55,6 +55,7 @@ class ArgosEnv:
             ARGOS_PACKAGES_DIR=str(self.packages_dir),
             ARGOS_PACKAGE_INDEX=self.index_url,
             NEWSLETTER_CACHE_DIR=str(self.root / "newsletter-cache"),
+            APERTIUM_DATADIR=str(self.root / "apertium"),  # sealed from the machine's too
             PYTHONPATH=str(ROOT),
             PYTHONIOENCODING="utf-8",
         )
