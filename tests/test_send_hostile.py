@@ -22,8 +22,8 @@ from pipeline.send.run import SendResult, send_issue
 from tests.support.send_chaos import Baton
 from tests.support.send_fakes import (
     BREVO_KEY,
+    ENV,
     LISTMONK_TOKEN,
-    LISTMONK_USER,
     FakeBase,
     FakeBrevo,
     FakeClock,
@@ -39,14 +39,6 @@ pytestmark = pytest.mark.skipif(
     not specs_available(), reason="../shared/specs (the providers' OpenAPI files) is absent"
 )
 LANGS = ("en", "de", "fr", "el")
-ENV = {
-    "brevo": {"BREVO_API_KEY": BREVO_KEY, "BREVO_API_URL": "https://brevo.test/v3"},
-    "listmonk": {
-        "LISTMONK_URL": "https://lists.test",
-        "LISTMONK_USER": LISTMONK_USER,
-        "LISTMONK_TOKEN": LISTMONK_TOKEN,
-    },
-}
 LISTING = {"brevo": "/v3/emailCampaigns", "listmonk": "/api/campaigns"}
 Handler = Callable[[httpx.Request], httpx.Response]
 

@@ -12,11 +12,11 @@ into the body (``"data.results"``) and the type the API documents.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from pipeline.errors import UnexpectedAnswer
+from pipeline.errors import Rejected, UnexpectedAnswer
 from pipeline.http import Service
 
 
@@ -102,3 +102,16 @@ def read(api: Service, method: str, path: str, **request: Any) -> Answer:
     """Send one request through ``api`` and wrap its decoded body for reading."""
     body = api.call(method, path, **request)
     return Answer(api, f"{method} {path}", body)
+
+
+T = TypeVar("T")
+
+
+def unless_gone(call: Callable[[], T]) -> T | None:
+    """``call()``, or None when the provider answers 404: no such campaign (any more)."""
+    try:
+        return call()
+    except Rejected as err:
+        if err.status == 404:
+            return None
+        raise

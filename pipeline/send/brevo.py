@@ -22,9 +22,8 @@ import datetime as dt
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from pipeline.errors import Rejected
 from pipeline.http import Service
-from pipeline.send.answers import Answer, read
+from pipeline.send.answers import Answer, read, unless_gone
 from pipeline.send.base import BLOCKED, DRAFT, SCHEDULED, SENDING, SENT, Campaign, Message
 
 DEFAULT_URL = "https://api.brevo.com/v3"
@@ -79,13 +78,8 @@ class Brevo:
 
     def get(self, campaign_id: str) -> Campaign | None:
         path = f"/emailCampaigns/{campaign_id}"
-        try:
-            answer = read(self.api, "GET", path, idempotent=True)
-        except Rejected as err:
-            if err.status == 404:
-                return None
-            raise
-        return _campaign(answer, answer.obj())
+        answer = unless_gone(lambda: read(self.api, "GET", path, idempotent=True))
+        return None if answer is None else _campaign(answer, answer.obj())
 
     def _body(self, message: Message) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -127,8 +121,5 @@ class Brevo:
 
     def delete(self, campaign_id: str) -> None:
         """Delete a (draft) campaign; one that is already gone is fine."""
-        try:
-            self.api.call("DELETE", f"/emailCampaigns/{campaign_id}", idempotent=True)
-        except Rejected as err:
-            if err.status != 404:
-                raise
+        path = f"/emailCampaigns/{campaign_id}"
+        unless_gone(lambda: self.api.call("DELETE", path, idempotent=True))

@@ -29,7 +29,7 @@ from typing import Any
 
 from pipeline.errors import Rejected
 from pipeline.http import Service
-from pipeline.send.answers import Answer, read
+from pipeline.send.answers import Answer, read, unless_gone
 from pipeline.send.base import BLOCKED, DRAFT, SCHEDULED, SENDING, SENT, Campaign, Message
 
 TEMPLATE_NAME = "newsletter-pipeline bare (full HTML)"
@@ -87,13 +87,9 @@ class Listmonk:
 
     def get(self, campaign_id: str) -> Campaign | None:
         path = f"/campaigns/{campaign_id}"
-        try:
-            answer = read(self.api, "GET", path, params={"no_body": "true"}, idempotent=True)
-        except Rejected as err:
-            if err.status == 404:
-                return None
-            raise
-        return _campaign(answer, answer.obj("data"))
+        params = {"no_body": "true"}
+        answer = unless_gone(lambda: read(self.api, "GET", path, params=params, idempotent=True))
+        return None if answer is None else _campaign(answer, answer.obj("data"))
 
     def template_id(self) -> int:
         """The bare template's id: found by name, created or repaired when needed."""
@@ -166,8 +162,5 @@ class Listmonk:
 
     def delete(self, campaign_id: str) -> None:
         """Delete a (draft) campaign; one that is already gone is fine."""
-        try:
-            self.api.call("DELETE", f"/campaigns/{campaign_id}", idempotent=True)
-        except Rejected as err:
-            if err.status != 404:
-                raise
+        path = f"/campaigns/{campaign_id}"
+        unless_gone(lambda: self.api.call("DELETE", path, idempotent=True))

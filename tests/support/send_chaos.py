@@ -44,8 +44,8 @@ from pipeline.send.run import SendResult, send_issue
 from tests.support.send_fakebase import AFTER, BEFORE
 from tests.support.send_fakes import (
     BREVO_KEY,
+    ENV,
     LISTMONK_TOKEN,
-    LISTMONK_USER,
     FakeBase,
     FakeBrevo,
     FakeClock,
@@ -58,14 +58,6 @@ from tests.support.send_fixtures import SLUG, make_send_build
 POOL = ("en", "de", "fr", "el", "pl", "fi")
 PAST = "2030-05-01T09:00:00+02:00"  # before FakeClock's start: --now sends at once
 SECRETS = (BREVO_KEY, LISTMONK_TOKEN)
-ENV = {
-    "brevo": {"BREVO_API_KEY": BREVO_KEY, "BREVO_API_URL": "https://brevo.chaos/v3"},
-    "listmonk": {
-        "LISTMONK_URL": "https://lists.chaos",
-        "LISTMONK_USER": LISTMONK_USER,
-        "LISTMONK_TOKEN": LISTMONK_TOKEN,
-    },
-}
 # How often each fault is drawn, relative to the others.
 WEIGHTS = {
     "429": 3, "500": 3, "timeout": 3, "drop": 2, "crash": 2,

@@ -212,7 +212,9 @@ class FakeBase:
                 json={"code": "too_many_requests", "message": "Too many requests"},
                 headers=self.rate_limit_headers(fault.reset),
             )
-        return httpx.Response(500, json={"code": "internal_error", "message": "Internal error"})
+        # A careless upstream echoes the request's credentials: they must never get further.
+        echo = f"Internal error (request credentials: {_credentials(request)})"
+        return httpx.Response(500, json={"code": "internal_error", "message": echo})
 
     def rate_limit_headers(self, reset: float) -> dict[str, str]:
         """What a 429 carries; Brevo's own header (listmonk's fake overrides: Retry-After)."""
@@ -230,7 +232,8 @@ class FakeBase:
         if fault.kind == "drop-after":
             raise httpx.RemoteProtocolError("Server disconnected", request=request)
         if fault.kind == "502-after":
-            return httpx.Response(502, text="<html><body><h1>502 Bad Gateway</h1></body></html>")
+            page = f"<html><body><h1>502 Bad Gateway</h1><!-- {_credentials(request)} -->"
+            return httpx.Response(502, text=page + "</body></html>")
         if not response.is_success:
             return response
         if fault.kind == "garbage":
@@ -316,6 +319,10 @@ class FakeBase:
 
 def json_body(request: httpx.Request) -> Any:
     return json.loads(request.content or b"null")
+
+
+def _credentials(request: httpx.Request) -> str:
+    return request.headers.get("api-key") or request.headers.get("authorization") or ""
 
 
 def _nulled(response: httpx.Response) -> Any:

@@ -31,10 +31,20 @@ from tests.support.send_fakebase import (
 )
 
 __all__ = [
-    "BREVO_KEY", "LISTMONK_TOKEN", "LISTMONK_USER", "FakeBase", "FakeBrevo", "FakeClock",
+    "BREVO_KEY", "ENV", "LISTMONK_TOKEN", "LISTMONK_USER", "FakeBase", "FakeBrevo", "FakeClock",
     "FakeListmonk", "Fault", "SimulatedCrash", "go_template_error", "openapi", "serve",
     "specs_available",
 ]  # fmt: skip
+
+# The environment a send to each fake needs (MockTransport: the hosts are never resolved).
+ENV = {
+    "brevo": {"BREVO_API_KEY": BREVO_KEY, "BREVO_API_URL": "https://brevo.test/v3"},
+    "listmonk": {
+        "LISTMONK_URL": "https://lists.test",
+        "LISTMONK_USER": LISTMONK_USER,
+        "LISTMONK_TOKEN": LISTMONK_TOKEN,
+    },
+}
 
 # -- Brevo -------------------------------------------------------------------------------------
 
