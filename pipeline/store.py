@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import os
 import re
@@ -230,6 +231,11 @@ def existing_file(path: Path) -> bool:
             "run again."
         )
     return False
+
+
+def sha256_text(text: str) -> str:
+    """The hex SHA-256 of ``text`` as written (UTF-8): what report.json records per e-mail."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def json_text(value: Any) -> str:

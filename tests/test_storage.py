@@ -168,3 +168,19 @@ def test_a_full_disk_while_sending_is_exit_2_and_the_rerun_sends_each_once(
         f"{SEND_SLUG}-en.eml",
     ]
     assert _leftovers(tmp_path / "build") == []
+
+
+def test_new_e_mails_beside_an_old_report_are_not_sent(
+    issue: Path, newsletter: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that stopped after rendering (a full disk in the preview) leaves new e-mails
+    beside the old report: send must not take the old report's word for them."""
+    assert newsletter(*_build(issue))[0] == 0
+    html = issue.parent.parent / "build" / issue.name / "de" / "email.html"
+    for key in [k for k in os.environ if k.startswith(("BREVO_", "LISTMONK_"))]:
+        monkeypatch.delenv(key)
+    assert newsletter("send", str(issue), "--provider", "brevo", "--dry-run", "--now")[0] == 0
+    html.write_text(html.read_text(encoding="utf-8") + "<!-- rendered again -->\n")
+    code, err = newsletter("send", str(issue), "--provider", "brevo", "--dry-run", "--now")
+    assert code == 2 and "Traceback" not in err
+    assert f"de: {html} is not the file " in err and "Rebuild the issue before sending" in err

@@ -26,7 +26,7 @@ from pipeline.report import load_report, spam_rules_text
 from pipeline.send.base import BLOCKED, DONE, DRAFT, Campaign, Message
 from pipeline.send.duplicates import conflict_problem, describe, settle
 from pipeline.send.ledger import FINAL, Ledger
-from pipeline.store import IssuePaths
+from pipeline.store import IssuePaths, sha256_text
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,11 @@ def _refusals(
     html_path = paths.out / str((entry.get("files") or {}).get("html", f"{lang}/email.html"))
     if not html_path.is_file():
         problems.append(f"{lang}: {html_path} is missing. Rebuild the issue.")
-    elif placeholder and not placeholder_pattern(placeholder).search(_read(html_path)):
+        return problems
+    stale = _stale_files(paths, lang, entry)
+    if stale:
+        return problems + stale
+    if placeholder and not placeholder_pattern(placeholder).search(_read(html_path)):
         problems.append(
             f"{lang}: {html_path} has no unsubscribe link ({placeholder}). Rebuild with "
             f"--provider {provider} so the template emits it."
@@ -174,6 +178,25 @@ def _spam_refusal(
         f"{config.max_spam_score:g} in {paths.issue_toml}; rules: {spam_rules_text(spam)}. "
         "Fix what they point at (docs/findings.md) and rebuild, or raise max_spam_score."
     ]
+
+
+def _stale_files(paths: IssuePaths, lang: str, entry: Mapping[str, Any]) -> list[str]:
+    """The e-mail files must be the ones report.json describes (when it records their hashes):
+    a build that stopped half-way leaves new files beside the old report's verdict."""
+    recorded = entry.get("sha256")
+    if not isinstance(recorded, dict):
+        return []
+    files = entry.get("files") or {}
+    for part, name in (("html", "email.html"), ("text", "email.txt")):
+        path = paths.out / str(files.get(part, f"{lang}/{name}"))
+        if recorded.get(part) and (
+            not path.is_file() or sha256_text(_read(path)) != recorded[part]
+        ):
+            return [
+                f"{lang}: {path} is not the file {paths.report_json} describes (a build that "
+                "stopped half-way?). Rebuild the issue before sending."
+            ]
+    return []
 
 
 def _read(path: Path) -> str:
