@@ -29,7 +29,7 @@ from pipeline.report import (
     spam_points,
     stage_finding,
 )
-from pipeline.store import IssuePaths, write_json
+from pipeline.store import IssuePaths, json_text, staged, write_json
 from pipeline.translate.engine import EngineSettings
 
 if TYPE_CHECKING:
@@ -88,12 +88,16 @@ def run_issue(issue_dir: Path, options: BuildOptions) -> IssuePaths:
         config, provider, translated, delivered.results, findings=ingest_notes,
         notes=delivered.notes,
     )  # fmt: skip
-    write_json(paths.report_json, report)
     _say(f"render: {len(rendered)} e-mails → report.json")
-    if options.until != "render":
+    if options.until == "render":
+        write_json(paths.report_json, report)
+    else:
         from pipeline.preview import write_preview
 
-        index = write_preview(paths, screenshots=options.screenshots)
+        # report.json is written first but put in place only once the preview is published:
+        # a failure (a full disk, say) leaves the old report and the old site, which agree.
+        with staged(paths.report_json, json_text(report)):
+            index = write_preview(paths, screenshots=options.screenshots, report=report)
         _say(f"preview: {index}")
     _summarise(report, translated)
     _warn_missing_models(translated, config, options.engine)

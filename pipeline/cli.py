@@ -176,6 +176,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.details:
             print(f"  - {line}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        if exc.filename is None:  # not about a file: a bug, keep the traceback
+            raise
+        from pipeline.store import os_problem
+
+        print(f"error: {os_problem(exc).message}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

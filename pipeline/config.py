@@ -1,12 +1,15 @@
 """``issue.toml`` → a validated, frozen :class:`IssueConfig`.
 
 Validation collects every problem before raising one :class:`ConfigError`, so an editor fixes
-the file in one go. Each message names the file, the key and the fix.
+the file in one go. Each message names the file, the key and the fix. A key or table that is
+not in :data:`ISSUE_KEYS` is a problem too, with a suggestion (``requir_review`` → did you
+mean ``require_review``?): a typo must never switch a gate off silently.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -33,6 +36,7 @@ from pipeline.languages import EU_LANGUAGES
 PROVIDER_NAMES = ("brevo", "listmonk", "outbox")
 DEFAULT_ENGINE = "argos"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|\{#|\*\|")
 
 
 def unsupported_provider(name: object) -> str:
@@ -143,7 +147,12 @@ class _Collector:
 
     def _line_of(self, key: str) -> int | None:
         """The line that sets ``key`` (searched after its table's header), if it is there."""
-        parts = re.sub(r"\[\d+\]", "", key).split(".")
+        bare = re.sub(r"\[\d+\]", "", key)
+        table = re.compile(rf"^\s*\[\[?{re.escape(bare)}\]\]?\s*(#.*)?$")
+        found_table = next((i for i, ln in enumerate(self.lines) if table.match(ln)), None)
+        if found_table is not None:  # the key is a table: its header
+            return found_table + 1
+        parts = bare.split(".")
         start = 0
         for depth in range(len(parts) - 1, 0, -1):
             header = re.compile(rf"^\s*\[\[?{re.escape('.'.join(parts[:depth]))}\]\]?\s*$")
@@ -181,7 +190,86 @@ class _Collector:
         if not isinstance(value, str) or not value.startswith("https://"):
             self.problem(key, f'must be an absolute https:// URL (got "{value}")')
             return ""
+        if _TEMPLATE_SYNTAX.search(value):
+            # URLs go into the e-mail as they are; a provider would read these as its own tags.
+            self.problem(key, "must not contain template syntax ({{, {%, {# or *|)")
+            return ""
         return value
+
+
+# The keys each table of issue.toml may hold: one entry per table ("" is the top level,
+# "links[]" each [[links]] table), one key per line so that a branch adding a setting adds a
+# line. A table named here is a known key of its parent. Tables whose keys are data, such as
+# ``lists = { default = [2], fr = [7] }``, are values and are not listed. Read by
+# parse_issue (top level), _organisation, _links, _send, _lists and _translate below;
+# requests_per_hour by pipeline.send.providers, unsubscribe_url by pipeline.render.context.
+ISSUE_KEYS: dict[str, frozenset[str]] = {
+    "": frozenset({
+        "date",
+        "email_clients",  # pipeline.config_delivery, which also checks [utm]'s own keys
+        "languages",
+        "max_spam_score",
+        "preheader",
+        "pull_quote",
+        "require_review",
+        "send_at",
+        "source_lang",
+        "subject",
+        "title",
+        "utm",
+        "web_url",
+    }),
+    "organisation": frozenset({"address", "name", "website"}),
+    "links[]": frozenset({"label", "url"}),
+    "send": frozenset({"provider", "reply_to", "to"}),
+    "send.sender": frozenset({"email", "name"}),
+    "send.brevo": frozenset({"lists", "requests_per_hour"}),
+    "send.listmonk": frozenset({"lists", "requests_per_hour"}),
+    "send.outbox": frozenset({"lists", "unsubscribe_url"}),
+    "translate": frozenset({"engines"}),  # _translate; engines' languages are data
+}  # fmt: skip
+
+
+def unknown_keys(table: Mapping[str, Any], known: Mapping[str, frozenset[str]]) -> list[str]:
+    """``'<key>' <problem>`` for every key of ``table`` (and its known sub-tables) that
+    ``known`` does not list, each with a did-you-mean when a known key is close."""
+    return [f"'{key}' {text}" for key, text in _unknown(table, "", known)]
+
+
+def _unknown(
+    table: Mapping[str, Any], section: str, known: Mapping[str, frozenset[str]]
+) -> list[tuple[str, str]]:
+    prefix = section.replace("[]", "") + "." if section else ""
+    children = {
+        name[len(prefix) :].removesuffix("[]") for name in known if _parent(name) == section
+    }
+    allowed = known[section] | children
+    found: list[tuple[str, str]] = []
+    for key, value in table.items():
+        path = f"{section}.{key}" if section else key
+        if key not in allowed:
+            found.append((prefix + key, _not_known(key, allowed, isinstance(value, dict))))
+        elif isinstance(value, dict) and path in known:
+            found += _unknown(value, path, known)
+        elif isinstance(value, list) and f"{path}[]" in known:
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    inner = _unknown(item, f"{path}[]", known)
+                    found += [(k.replace(f"{path}.", f"{path}[{index}].", 1), t) for k, t in inner]
+    return found
+
+
+def _parent(section: str) -> str | None:
+    if not section:
+        return None
+    return section.rsplit(".", 1)[0] if "." in section else ""
+
+
+def _not_known(key: str, allowed: frozenset[str] | set[str], table: bool) -> str:
+    kind = "table" if table else "key"
+    close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
+    hint = f"Did you mean '{close[0]}'?" if close else f"Known here: {', '.join(sorted(allowed))}."
+    return f"is not a known {kind} here (a typo is never ignored). {hint}"
 
 
 def load_issue(path: Path) -> IssueConfig:
@@ -204,6 +292,8 @@ def load_issue(path: Path) -> IssueConfig:
 
 def parse_issue(data: Mapping[str, Any], path: Path, text: str = "") -> IssueConfig:
     c = _Collector(path, text)
+    for key, problem in _unknown(data, "", ISSUE_KEYS):
+        c.problem(key, problem)
     title = c.string(data, "title", "Cooperatives and the Belgian Presidency")
     subject = c.string(data, "subject", "Smart on the Belgian Presidency")
     preheader = c.string(data, "preheader", "One line that shows after the subject in the inbox")

@@ -10,6 +10,9 @@ Anything that is not a :class:`PipelineError` is a bug and keeps its traceback.
      ├ RenderError                template or MJML failure                          exit 1
      ├ CheckError                 a rendered email fails a QA check                 exit 2
      ├ SendRefused                send refuses a language (checks, review, ...)     exit 2
+     ├ Busy                       another run holds the issue's lock                exit 2
+     ├ StorageError               the OS refused a file operation (permission       exit 2
+     │                            denied, disk full, a folder where a file should be)
      └ RemoteError                a remote service failed (mailing provider,        exit 1
         │                         LibreTranslate, package index); see pipeline.http
         ├ TransientError          5xx, timeouts, dropped connections: an idempotent
@@ -72,6 +75,18 @@ class CheckError(PipelineError):
 
 class SendRefused(PipelineError):
     """The send stage refuses to push a language (failed checks, unreviewed text, ...)."""
+
+    exit_code = 2
+
+
+class Busy(PipelineError):
+    """Another run of the same command on the same issue holds its lock (names the holder)."""
+
+    exit_code = 2
+
+
+class StorageError(PipelineError):
+    """A file could not be read or written for a reason the user fixes (names path and fix)."""
 
     exit_code = 2
 

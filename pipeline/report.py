@@ -13,7 +13,7 @@ from typing import Any
 
 from pipeline.document import Finding, finding_to_dict
 from pipeline.errors import ConfigError
-from pipeline.store import IssuePaths, read_json_checked
+from pipeline.store import IssuePaths, existing_file, read_json_checked
 
 SPAM_RULE_MIN = 0.05  # SpamAssassin's informational rules score 0.001 or -0.001
 
@@ -79,7 +79,7 @@ def error_findings(report: Mapping[str, Any]) -> list[str]:
 def load_report(paths: IssuePaths) -> dict[str, Any]:
     """report.json, or a ConfigError that says how to build it."""
     rebuild = f"newsletter build {paths.issue_dir} (or make issue ISSUE={paths.slug})"
-    if not paths.report_json.is_file():
+    if not existing_file(paths.report_json):
         raise ConfigError(f"{paths.report_json}: not found. Build the issue first: {rebuild}.")
     report: dict[str, Any] = read_json_checked(
         paths.report_json,

@@ -107,9 +107,12 @@ def test_cli_reports_config_problems_with_exit_2(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 2
     assert (
-        proc.stderr.splitlines()[0] == f"error: {issue}/issue.toml: 1 problem in the issue settings"
+        proc.stderr.splitlines()[0]
+        == f"error: {issue}/issue.toml: 2 problems in the issue settings"
     )
     assert "'subject' is missing. Add subject = " in proc.stderr
+    assert "line 5: 'subjekt' is not a known key here" in proc.stderr
+    assert "Did you mean 'subject'?" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "build").exists()
 
@@ -144,3 +147,61 @@ def test_unsupported_provider_is_refused_before_any_stage(tmp_path: Path, provid
     )
     assert not (tmp_path / "build").exists()
     assert not (tmp_path / "build").exists()
+
+
+def test_unknown_keys_and_tables_are_errors_with_a_suggestion(tmp_path: Path) -> None:
+    """Before: ``requir_review = true`` loaded as require_review = false (the review gate off)
+    and ``[send.brevo_typo]`` was accepted."""
+    text = (ISSUE / "issue.toml").read_text(encoding="utf-8")
+    text = text.replace("require_review = false", "requir_review = true")
+    text = text.replace("[send.listmonk]", "[send.brevo_typo]")
+    text += '\n[[links]]\nlabel = "More"\nurll = "https://example.org/"\n'
+    path = tmp_path / "issues" / "2024-06-x" / "issue.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_issue(path)
+    details = info.value.details
+    line = text.splitlines().index("requir_review = true") + 1
+    assert f"line {line}: 'requir_review' is not a known key here (a typo is never ignored). " \
+        "Did you mean 'require_review'?" in details  # fmt: skip
+    header = text.splitlines().index("[send.brevo_typo]") + 1
+    assert f"line {header}: 'send.brevo_typo' is not a known table here (a typo is never " \
+        "ignored). Did you mean 'brevo'?" in details  # fmt: skip
+    assert any("'links[2].urll' is not a known key here" in d and "'url'" in d for d in details)
+    assert any("'links[2].url' must be an absolute https:// URL" in d for d in details)
+    assert len(details) == 4  # reported with the others, all at once
+
+
+def test_a_setting_is_known_once_its_table_lists_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another stage adding a setting adds one line to ISSUE_KEYS."""
+    from pipeline import config
+
+    text = (ISSUE / "issue.toml").read_text(encoding="utf-8")
+    text = "archive_after = 30\n" + text + '\n[social]\nposts = { fr = ["mastodon"] }\n'
+    path = tmp_path / "issue.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="2 problems"):
+        load_issue(path)
+    keys = dict(config.ISSUE_KEYS)
+    keys[""] = keys[""] | {"archive_after"}
+    keys["social"] = frozenset({"posts"})
+    monkeypatch.setattr(config, "ISSUE_KEYS", keys)
+    assert load_issue(path).title  # posts' languages are data, not keys
+
+
+def test_the_settings_of_every_stage_are_known(tmp_path: Path) -> None:
+    """The keys other stages read (deliverability, engines per language, the .eml's To)."""
+    text = (ISSUE / "issue.toml").read_text(encoding="utf-8")
+    text = 'max_spam_score = 4.0\nemail_clients = ["gmail"]\n' + text
+    text = text.replace(
+        'reply_to = "info@cecop.coop"', 'reply_to = "info@cecop.coop"\nto = "x@cecop.coop"'
+    )
+    text += '\n[utm]\nsource = "news"\n\n[translate]\nengines = { hr = ["apertium"] }\n'
+    path = tmp_path / "issue.toml"
+    path.write_text(text, encoding="utf-8")
+    config = load_issue(path)
+    assert config.max_spam_score == 4.0 and config.send.to == "x@cecop.coop"
+    assert config.translate.engines_for("hr") == ("apertium",)

@@ -89,7 +89,16 @@ def test_a_source_that_already_looks_like_a_placeholder_is_not_masked() -> None:
         ('protect = ["", "x"]', "'protect' must be a list of non-empty strings"),
         ('[terms.xx]\n"a" = "b"', "'terms.xx'"),
         ('[terms.de]\n"a" = 3', "'terms.de.\"a\"'"),
-        ("colour = 1", "'colour' is not a glossary key"),
+        ("colour = 1", "'colour' is not a known key here"),
+        (
+            'protected = ["CECOP"]',
+            "'protected' is not a known key here (a typo is never "
+            "ignored). Did you mean 'protect'?",
+        ),
+        (
+            '[term.de]\n"a" = "b"',
+            "'term' is not a known table here (a typo is never ignored). Did you mean 'terms'?",
+        ),
         ("protect = [", "not valid TOML"),
     ],
 )

@@ -39,14 +39,17 @@ TEMPLATES = templates_dir() / "preview"
 WIDTHS = {"desktop": 600, "mobile": 375}
 
 
-def write_preview(paths: IssuePaths, *, screenshots: bool | None = None) -> Path:
+def write_preview(
+    paths: IssuePaths, *, screenshots: bool | None = None, report: dict[str, Any] | None = None
+) -> Path:
     """(Re)write ``build/<slug>/preview/`` and return the path of its ``index.html``.
 
     Screenshots of e-mails that did not change are kept (they are keyed by content).
     ``screenshots``: True takes the others (a note, not a crash, when Chromium is missing),
-    False takes none, None takes them when Chromium is present.
+    False takes none, None takes them when Chromium is present. ``report``: the build report
+    to show, when it is not yet on disk (the build publishes report.json after the preview).
     """
-    report = load_report(paths)
+    report = load_report(paths) if report is None else report
     views = build_language_views(paths, report)
     tmp = Path(tempfile.mkdtemp(dir=paths.out, prefix=".preview-"))
     try:

@@ -47,7 +47,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from pipeline.render import rerender_issue
     from pipeline.render.deliver import DeliveryOptions
     from pipeline.report import error_findings, load_report
-    from pipeline.store import IssuePaths, write_json
+    from pipeline.store import IssuePaths, json_text, staged
 
     paths = IssuePaths.for_issue(Path(args.issue_dir), Path(args.out) if args.out else None)
     config = load_issue(paths.issue_toml)
@@ -58,8 +58,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     for note in report.get("findings", []):
         if note.get("stage") == "render":
             print(f"note: {note.get('message')}", file=sys.stderr)
-    write_json(paths.report_json, report)
-    index = write_preview(paths, screenshots=args.screenshots)
+    # Put in place once the preview is published, as the build does (see pipeline.build).
+    with staged(paths.report_json, json_text(report)):
+        index = write_preview(paths, screenshots=args.screenshots, report=report)
     print(f"rendered {len(report['languages'])} languages; preview: {index}", file=sys.stderr)
     failures = error_findings(report)
     if failures:

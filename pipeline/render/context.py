@@ -141,9 +141,14 @@ def html_text(value: str) -> Markup:
     return Markup(escaped.replace("{", "&#123;").replace("*|", "&#42;|"))
 
 
+# A zero-width space goes after every "{" that opens "{{", "{%" or "{#", and every "*" that
+# opens "*|". A lookahead, so overlapping runs ("{{{ x }}}") are all split, not every second.
+_OPENER = re.compile(r"(?<=\{)(?=[{%#])|(?<=\*)(?=\|)")
+
+
 def plain_text(value: str) -> str:
     """Defuse provider syntax in the plain-text part with an invisible zero-width space."""
-    return value.replace("{{", "{\u200b{").replace("{%", "{\u200b%").replace("*|", "*\u200b|")
+    return _OPENER.sub("\u200b", value)
 
 
 # ---------------------------------------------------------------- the context

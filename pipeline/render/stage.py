@@ -39,7 +39,7 @@ from pipeline.render.qa import check_email
 from pipeline.render.result import RenderResult
 from pipeline.report import merge_issue_findings, merge_stage
 from pipeline.resources import templates_dir
-from pipeline.store import IssuePaths, read_json, write_atomic
+from pipeline.store import IssuePaths, read_json, sha256_text, write_atomic
 
 __all__ = [
     "PLACEHOLDERS",
@@ -190,6 +190,9 @@ def report_fields(result: RenderResult) -> dict[str, Any]:
         "subject": result.subject,
         "preheader": result.preheader,
         "sizes": dict(result.sizes),
+        # what send checks the files against: a build that stopped half-way (a full disk)
+        # leaves new e-mails beside an old report, and they must not go out on its word
+        "sha256": {"html": sha256_text(result.html), "text": sha256_text(result.text)},
         "transfer_encoding": result.transfer_encoding,
         "spam": dict(result.spam) if result.spam is not None else None,
         "files": {

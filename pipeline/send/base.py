@@ -73,6 +73,11 @@ class Campaign:
     scheduled_at: str | None = None
     test_sent: bool | None = None  # None: the provider does not say
 
+    @property
+    def age(self) -> tuple[int, str]:
+        """Sort key, oldest first: both providers number campaigns in creation order."""
+        return (int(self.id), self.id) if self.id.isdigit() else (2**63, self.id)
+
 
 class Clock(http.Clock, Protocol):
     """Time as the send stage sees it: the boundary's clock, and today's date and time."""
@@ -88,14 +93,17 @@ class SystemClock(http.SystemClock):
 class Provider(Protocol):
     """A mailing provider's campaign API, reduced to the calls the send stage needs.
 
-    ``lookup`` and ``get`` only read. ``update`` is idempotent (PUT of a draft). ``create``,
-    ``send_test``, ``schedule`` and ``send_now`` are not: callers never repeat them without
-    looking the campaign up first.
+    ``lookup`` and ``get`` only read; ``lookup`` gives *every* campaign of each name, oldest
+    first (names are meant to be unique, but two racing runs can make two). ``update`` is
+    idempotent (PUT of a draft), and so is ``delete`` (of a draft; one already gone is fine).
+    ``create``, ``send_test``, ``schedule`` and ``send_now`` are not: callers never repeat them
+    without looking the campaign up first. An answer that is not what the API promises raises
+    UnexpectedAnswer (see :mod:`pipeline.send.answers`).
     """
 
     name: str
 
-    def lookup(self, names: Collection[str], tag: str) -> Mapping[str, Campaign]: ...
+    def lookup(self, names: Collection[str], tag: str) -> Mapping[str, list[Campaign]]: ...
 
     def get(self, campaign_id: str) -> Campaign | None: ...
 
@@ -108,3 +116,5 @@ class Provider(Protocol):
     def schedule(self, campaign_id: str, message: Message, at: dt.datetime) -> None: ...
 
     def send_now(self, campaign_id: str, message: Message) -> None: ...
+
+    def delete(self, campaign_id: str) -> None: ...

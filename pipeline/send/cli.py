@@ -33,6 +33,7 @@ def cmd_send(args: argparse.Namespace) -> int:
         test_only=args.test_only,
         langs=tuple(_langs(args.langs)) if args.langs else None,
         skip_unavailable=args.skip_unavailable,
+        lock_wait=args.lock_wait,
     )
     result = send_issue(issue_dir, options, out=Path(args.out) if args.out else None)
     if result.dry_run:
@@ -100,6 +101,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--skip-unavailable",
         action="store_true",
         help="leave out languages the build marks unavailable instead of refusing",
+    )
+    p.add_argument(
+        "--lock-wait",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long to wait for another send of the same issue on this machine to finish "
+        "(default 60); then exit 2 naming it",
     )
     p.set_defaults(handler=cmd_send)
 

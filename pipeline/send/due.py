@@ -31,7 +31,7 @@ from pipeline.http import Log
 from pipeline.send.base import DONE, Clock, SystemClock
 from pipeline.send.ledger import is_complete
 from pipeline.send.providers import ProviderContext, provider_spec
-from pipeline.store import IssuePaths
+from pipeline.store import IssuePaths, check_slug
 
 # Answers "is every campaign of this issue already scheduled or sent at the provider?"
 SentCheck = Callable[[IssueConfig, IssuePaths], bool]
@@ -52,6 +52,7 @@ def due_issues(
     slugs = []
     for toml in sorted(issues_dir.glob("*/issue.toml")):
         try:
+            check_slug(toml.parent.name, toml.parent)
             config = load_issue(toml)
         except ConfigError as err:
             warn(f"{toml}: skipped ({err.message})")
@@ -79,6 +80,7 @@ def provider_check(
 ) -> SentCheck:
     """A :data:`SentCheck` that looks the campaigns up at provider ``name`` (GET only)."""
     spec = provider_spec(name)
+    spec.check_environment(env)
     if not spec.secrets:
         raise ConfigError(
             f"due --provider {name}: the {name} keeps no state at a provider; use "
@@ -96,6 +98,6 @@ def provider_check(
         provider = spec.factory(ctx)
         names = [f"{paths.slug}-{lang}" for lang in config.languages]
         found = provider.lookup(names, paths.slug)
-        return all(n in found and found[n].state in DONE for n in names)
+        return all(any(c.state in DONE for c in found.get(n, ())) for n in names)
 
     return sent

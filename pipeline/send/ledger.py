@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import ConfigError
 from pipeline.store import read_json_checked, write_json
 
 STATES = ("created", "updated", "tested", "scheduled", "sent")
@@ -96,6 +97,11 @@ _FIX = (
 def read_ledger(path: Path) -> dict[str, Any] | None:
     """The ledger's data (None when there is none yet). A corrupt ledger is a ConfigError."""
     if not path.is_file():
+        if path.exists() or path.is_symlink():
+            raise ConfigError(
+                f"{path}: not a file (a folder?), so whether this issue went out is unknown. "
+                + _FIX
+            )
         return None
     data: dict[str, Any] = read_json_checked(
         path, kind="a send ledger", problem=_shape_problem, fix=_FIX

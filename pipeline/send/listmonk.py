@@ -15,6 +15,10 @@
   ``PUT /api/campaigns/{id}/status`` ``scheduled``; sending now is status ``running``.
 * Status mapping: draft → draft; scheduled → scheduled; running → sending; finished → sent;
   paused, cancelled → blocked.
+* Every answer is read against the spec (:mod:`pipeline.send.answers`): ``data`` must be an
+  object, a listing's ``data.results`` a list (and ``data.total``, when given, a number), a
+  campaign's ``id`` a number and ``name``/``status`` strings; anything else is unknown, never
+  empty.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 
 from pipeline.errors import Rejected
 from pipeline.http import Service
+from pipeline.send.answers import Answer, read, unless_gone
 from pipeline.send.base import BLOCKED, DRAFT, SCHEDULED, SENDING, SENT, Campaign, Message
 
 TEMPLATE_NAME = "newsletter-pipeline bare (full HTML)"
@@ -33,14 +38,14 @@ PAGE = 100
 _STATES = {"draft": DRAFT, "scheduled": SCHEDULED, "running": SENDING, "finished": SENT}
 
 
-def _campaign(data: Mapping[str, Any]) -> Campaign:
-    status = str(data.get("status", ""))
+def _campaign(answer: Answer, item: Mapping[str, Any]) -> Campaign:
+    status = answer.text("status", item)
     return Campaign(
-        id=str(data["id"]),
-        name=str(data.get("name", "")),
+        id=str(answer.integer("id", item)),
+        name=answer.text("name", item),
         state=_STATES.get(status, BLOCKED),
         raw_status=status,
-        scheduled_at=data.get("send_at") or None,
+        scheduled_at=answer.optional_text("send_at", item),
     )
 
 
@@ -52,7 +57,7 @@ def _explain(err: Rejected, message: Message) -> Rejected:
             f"breaks it. Remove or rephrase it in the {message.lang} text (or its PO file), "
             "then rebuild."
         )
-    return Rejected(f"{message.lang}: {err.message}.{hint}")
+    return Rejected(f"{message.lang}: {err.message}.{hint}", status=err.status)
 
 
 class Listmonk:
@@ -62,48 +67,46 @@ class Listmonk:
         self.api = api
         self._template_id: int | None = None
 
-    def lookup(self, names: Collection[str], tag: str) -> Mapping[str, Campaign]:
+    def lookup(self, names: Collection[str], tag: str) -> Mapping[str, list[Campaign]]:
         wanted = set(names)
-        found: dict[str, Campaign] = {}
+        found: dict[str, list[Campaign]] = {}
         page = 1
         while True:
             params = {"tags": tag, "page": page, "per_page": PAGE, "no_body": "true"}
-            data = self.api.call("GET", "/campaigns", params=params, idempotent=True) or {}
-            results = (data.get("data") or {}).get("results") or []
+            answer = read(self.api, "GET", "/campaigns", params=params, idempotent=True)
+            results = answer.items("data.results")
+            data = answer.obj("data")
+            total = answer.integer("total", data) if "total" in data else None
             for item in results:
-                if item.get("name") in wanted:
-                    found.setdefault(str(item["name"]), _campaign(item))
-            total = int((data.get("data") or {}).get("total", 0))
-            if not results or page * PAGE >= total:
-                return found
+                campaign = _campaign(answer, item)
+                if campaign.name in wanted:
+                    found.setdefault(campaign.name, []).append(campaign)
+            if len(results) < PAGE or (total is not None and page * PAGE >= total):
+                return {name: sorted(c, key=lambda x: x.age) for name, c in found.items()}
             page += 1
 
     def get(self, campaign_id: str) -> Campaign | None:
         path = f"/campaigns/{campaign_id}"
-        try:
-            data = self.api.call("GET", path, params={"no_body": "true"}, idempotent=True)
-        except Rejected as err:
-            if err.status == 404:
-                return None
-            raise
-        return _campaign(data["data"])
+        params = {"no_body": "true"}
+        answer = unless_gone(lambda: read(self.api, "GET", path, params=params, idempotent=True))
+        return None if answer is None else _campaign(answer, answer.obj("data"))
 
     def template_id(self) -> int:
         """The bare template's id: found by name, created or repaired when needed."""
         if self._template_id is not None:
             return self._template_id
-        data = self.api.call("GET", "/templates", params={"no_body": "false"}, idempotent=True)
-        for item in (data or {}).get("data") or []:
+        answer = read(self.api, "GET", "/templates", params={"no_body": "false"}, idempotent=True)
+        for item in answer.items("data"):
             if item.get("name") == TEMPLATE_NAME:
-                self._template_id = int(item["id"])
+                self._template_id = answer.integer("id", item)
                 if item.get("body", TEMPLATE_BODY) != TEMPLATE_BODY:
                     body = {"name": TEMPLATE_NAME, "type": "campaign", "body": TEMPLATE_BODY}
                     path = f"/templates/{self._template_id}"
                     self.api.call("PUT", path, json=body, idempotent=True)
                 return self._template_id
         body = {"name": TEMPLATE_NAME, "type": "campaign", "body": TEMPLATE_BODY}
-        created = self.api.call("POST", "/templates", json=body, idempotent=False)
-        self._template_id = int(created["data"]["id"])
+        created = read(self.api, "POST", "/templates", json=body, idempotent=False)
+        self._template_id = created.integer("data.id")
         return self._template_id
 
     def _body(self, message: Message) -> dict[str, Any]:
@@ -124,15 +127,20 @@ class Listmonk:
             body["headers"] = [{"Reply-To": message.reply_to}]
         return body
 
-    def _call(self, message: Message, method: str, path: str, body: Any, idem: bool) -> Any:
+    def _call(self, message: Message, method: str, path: str, body: Any, idem: bool) -> Answer:
+        """One campaign request. The answer must hold ``data`` (a campaign object for every
+        call but the test, whose ``data`` is a boolean), as the spec promises."""
         try:
-            return self.api.call(method, path, json=body, idempotent=idem)
+            answer = read(self.api, method, path, json=body, idempotent=idem)
         except Rejected as err:
             raise _explain(err, message) from None
+        if not path.endswith("/test"):
+            answer.obj("data")
+        return answer
 
     def create(self, message: Message) -> Campaign:
-        data = self._call(message, "POST", "/campaigns", self._body(message), False)
-        return Campaign(str(data["data"]["id"]), message.name, DRAFT, "draft")
+        answer = self._call(message, "POST", "/campaigns", self._body(message), False)
+        return Campaign(str(answer.integer("data.id")), message.name, DRAFT, "draft")
 
     def update(self, campaign_id: str, message: Message) -> None:
         self._call(message, "PUT", f"/campaigns/{campaign_id}", self._body(message), True)
@@ -151,3 +159,8 @@ class Listmonk:
     def send_now(self, campaign_id: str, message: Message) -> None:
         status = {"status": "running"}
         self._call(message, "PUT", f"/campaigns/{campaign_id}/status", status, False)
+
+    def delete(self, campaign_id: str) -> None:
+        """Delete a (draft) campaign; one that is already gone is fine."""
+        path = f"/campaigns/{campaign_id}"
+        unless_gone(lambda: self.api.call("DELETE", path, idempotent=True))

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.send.base import DRAFT, SCHEDULED, SENT, Campaign, Message
-from pipeline.store import read_json, write_atomic, write_json
+from pipeline.store import existing_file, read_json_checked, write_atomic, write_json
 
 
 class Outbox:
@@ -28,8 +28,12 @@ class Outbox:
         self.manifest_path = folder / "manifest.json"
 
     def _manifest(self) -> dict[str, Any]:
-        if self.manifest_path.is_file():
-            data: dict[str, Any] = read_json(self.manifest_path)
+        if existing_file(self.manifest_path):
+            data: dict[str, Any] = read_json_checked(
+                self.manifest_path, kind="an outbox manifest", problem=_manifest_problem,
+                fix="It stands for the provider's state: move the outbox folder aside to "
+                "write every message again.",
+            )  # fmt: skip
             return data
         return {"campaigns": {}}
 
@@ -47,9 +51,9 @@ class Outbox:
             test_sent=bool(item.get("tested_to")),
         )
 
-    def lookup(self, names: Collection[str], tag: str) -> Mapping[str, Campaign]:
+    def lookup(self, names: Collection[str], tag: str) -> Mapping[str, list[Campaign]]:
         campaigns = self._manifest()["campaigns"]
-        return {n: self._campaign(campaigns[n]) for n in names if n in campaigns}
+        return {n: [self._campaign(campaigns[n])] for n in names if n in campaigns}
 
     def get(self, campaign_id: str) -> Campaign | None:
         campaigns = self._manifest()["campaigns"]
@@ -86,6 +90,20 @@ class Outbox:
 
     def send_now(self, campaign_id: str, message: Message) -> None:
         self._write(message, SENT, scheduled_at="now")
+
+    def delete(self, campaign_id: str) -> None:
+        # One entry per name: the outbox never holds duplicates, so this is never called.
+        manifest = self._manifest()
+        if manifest["campaigns"].pop(campaign_id, None) is not None:
+            (self.folder / f"{campaign_id}.eml").unlink(missing_ok=True)
+            self._save(manifest)
+
+
+def _manifest_problem(data: Any) -> str | None:
+    campaigns = data.get("campaigns") if isinstance(data, dict) else None
+    if not isinstance(campaigns, dict) or not all(isinstance(c, dict) for c in campaigns.values()):
+        return '"campaigns" is not an object of objects'
+    return None
 
 
 def _eml(message: Message, item: Mapping[str, Any]) -> bytes:

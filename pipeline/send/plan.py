@@ -5,8 +5,10 @@ all problems at once, what must not leave the machine: a build rendered for anot
 a language that failed its checks or is unavailable, unreviewed machine text when
 ``require_review = true``, missing files, a missing unsubscribe placeholder, a language
 without a list, a language SpamAssassin scored above ``max_spam_score``. :func:`make_plan`
-compares the messages with the campaigns found at the provider (the truth) and the ledger
-(a hint), and says per language what a run will do.
+compares the messages with the campaigns found at the provider (the truth; duplicates settled
+by :mod:`.duplicates`) and the ledger (a hint, and evidence: a campaign it records as scheduled
+or sent that the provider does not show stops the run), and says per language what a run will
+do.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from pipeline.config import IssueConfig
 from pipeline.errors import ConfigError, SendRefused
 from pipeline.report import load_report, spam_rules_text
 from pipeline.send.base import BLOCKED, DONE, DRAFT, Campaign, Message
-from pipeline.send.ledger import Ledger
-from pipeline.store import IssuePaths
+from pipeline.send.duplicates import conflict_problem, describe, settle
+from pipeline.send.ledger import FINAL, Ledger
+from pipeline.store import IssuePaths, sha256_text
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class SendOptions:
     test_only: bool = False  # create/update and test; leave the campaigns as drafts
     langs: tuple[str, ...] | None = None  # None: every language of the build
     skip_unavailable: bool = False  # leave out unavailable languages instead of refusing
+    lock_wait: float = 60.0  # seconds to wait for another run of the issue to finish
 
 
 @dataclass(frozen=True)
@@ -43,9 +47,13 @@ class Step:
 
     message: Message
     campaign: Campaign | None
-    action: str  # create | update | keep (draft up to date) | skip (already scheduled/sent)
+    # create | update | keep (draft up to date) | skip (already scheduled/sent);
+    # blocked | conflict | missing: the run stops (``problem`` says why and what to do)
+    action: str
     delivery: str  # schedule | now | draft (--test-only) | done
     test: bool  # a test goes to --test-to
+    drop: tuple[Campaign, ...] = ()  # duplicate drafts of the name, deleted first
+    problem: str | None = None
 
 
 def placeholder_pattern(placeholder: str) -> re.Pattern[str]:
@@ -144,7 +152,11 @@ def _refusals(
     html_path = paths.out / str((entry.get("files") or {}).get("html", f"{lang}/email.html"))
     if not html_path.is_file():
         problems.append(f"{lang}: {html_path} is missing. Rebuild the issue.")
-    elif placeholder and not placeholder_pattern(placeholder).search(_read(html_path)):
+        return problems
+    stale = _stale_files(paths, lang, entry)
+    if stale:
+        return problems + stale
+    if placeholder and not placeholder_pattern(placeholder).search(_read(html_path)):
         problems.append(
             f"{lang}: {html_path} has no unsubscribe link ({placeholder}). Rebuild with "
             f"--provider {provider} so the template emits it."
@@ -166,6 +178,25 @@ def _spam_refusal(
         f"{config.max_spam_score:g} in {paths.issue_toml}; rules: {spam_rules_text(spam)}. "
         "Fix what they point at (docs/findings.md) and rebuild, or raise max_spam_score."
     ]
+
+
+def _stale_files(paths: IssuePaths, lang: str, entry: Mapping[str, Any]) -> list[str]:
+    """The e-mail files must be the ones report.json describes (when it records their hashes):
+    a build that stopped half-way leaves new files beside the old report's verdict."""
+    recorded = entry.get("sha256")
+    if not isinstance(recorded, dict):
+        return []
+    files = entry.get("files") or {}
+    for part, name in (("html", "email.html"), ("text", "email.txt")):
+        path = paths.out / str(files.get(part, f"{lang}/{name}"))
+        if recorded.get(part) and (
+            not path.is_file() or sha256_text(_read(path)) != recorded[part]
+        ):
+            return [
+                f"{lang}: {path} is not the file {paths.report_json} describes (a build that "
+                "stopped half-way?). Rebuild the issue before sending."
+            ]
+    return []
 
 
 def _read(path: Path) -> str:
@@ -205,24 +236,59 @@ def _message(
 
 def make_plan(
     messages: Sequence[Message],
-    remote: Mapping[str, Campaign],
+    remote: Mapping[str, Sequence[Campaign]],
     ledger: Ledger,
     options: SendOptions,
 ) -> list[Step]:
+    """One step per message; ``remote``: every campaign found per name (the truth)."""
     steps = []
     for message in messages:
-        campaign = remote.get(message.name)
+        matches = remote.get(message.name, ())
+        settled = settle(matches)
+        campaign = settled.campaign
         action = _action(message, campaign, ledger)
-        if action == "skip":
+        problem = None
+        if settled.conflict:
+            action = "conflict"
+            problem = conflict_problem(
+                message.lang, message.name, ledger.provider, settled.conflict
+            )
+        elif _vanished(message, matches, ledger):
+            action, problem = "missing", _vanished_problem(message, ledger)
+        if action in ("skip", "conflict", "missing"):
             delivery = "done"
         elif options.test_only:
             delivery = "draft"
         else:
             delivery = "now" if options.now else "schedule"
         tested = ledger.get(message.lang, "tested_digest") == message.digest
-        test = bool(options.test_to) and action != "skip" and not tested
-        steps.append(Step(message, campaign, action, delivery, test))
+        test = bool(options.test_to) and delivery != "done" and not tested
+        steps.append(Step(message, campaign, action, delivery, test, settled.drop, problem))
     return steps
+
+
+def _vanished(message: Message, matches: Sequence[Campaign], ledger: Ledger) -> bool:
+    """The ledger records the campaign as scheduled or sent, the provider does not show it.
+
+    The outbox is left out: it sends nothing, and its folder may be cleared to start over.
+    """
+    recorded = ledger.get(message.lang, "campaign_id")
+    if ledger.provider == "outbox" or ledger.get(message.lang, "state") not in FINAL:
+        return False
+    return not any(c.id == str(recorded) for c in matches)
+
+
+def _vanished_problem(message: Message, ledger: Ledger) -> str:
+    state = ledger.get(message.lang, "state")
+    recorded = ledger.get(message.lang, "campaign_id")
+    provider = ledger.provider
+    return (
+        f"{message.lang}: {ledger.path} records campaign #{recorded} '{message.name}' as "
+        f"{state}, but {provider} does not show it (deleted or renamed in {provider}'s UI? "
+        "another account or URL?). Whether it went out is unknown, so nothing is created "
+        f"again. Check in {provider}; if it is really gone and must go out again, move the "
+        "ledger aside and re-run."
+    )
 
 
 def _action(message: Message, campaign: Campaign | None, ledger: Ledger) -> str:
@@ -242,7 +308,7 @@ def _action(message: Message, campaign: Campaign | None, ledger: Ledger) -> str:
 
 def plan_refusals(steps: Sequence[Step], send_at: dt.datetime, now: dt.datetime) -> list[str]:
     """Problems the plan reveals: campaigns a human must sort out, a send time in the past."""
-    problems = []
+    problems = [step.problem for step in steps if step.problem]
     for step in steps:
         if step.action == "blocked" and step.campaign is not None:
             problems.append(
@@ -275,7 +341,9 @@ def format_plan(steps: Sequence[Step], send_at: dt.datetime, provider: str) -> s
                 "draft": "leave as draft (--test-only)",
             }.get(step.delivery, step.delivery)
         test = " + test" if step.test else ""
+        drop = f"; delete duplicate drafts {describe(step.drop)}" if step.drop else ""
         lines.append(
             f"  {step.message.lang:<3} {step.action:<7}{where:<8} lists {lists:<8} {when}{test}"
+            + drop
         )
     return "\n".join(lines)

@@ -39,6 +39,20 @@ class ProviderSpec:
     placeholder: str | None
     secrets: tuple[str, ...]  # environment variables that must be set
     factory: Callable[[ProviderContext], Provider]
+    optional: tuple[str, ...] = ()  # environment variables that may be set (URLs)
+
+    def check_environment(self, env: Mapping[str, str]) -> None:
+        """Refuse, naming the variable and never its value, a secret or URL with a line
+        break or another control character: it would end up in a header or a URL, and the
+        HTTP library's own error quotes the value."""
+        for name in (*self.secrets, *self.optional):
+            value = env.get(name) or ""
+            if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+                raise ConfigError(
+                    f"{name} contains a line break or another control character (its value is "
+                    "not shown). Set it again without it: a stray newline when it was pasted "
+                    "is the usual cause (in CI: edit the secret or variable)."
+                )
 
 
 def _secret(ctx: ProviderContext, name: str, how: str) -> str:
@@ -111,7 +125,9 @@ def _outbox(ctx: ProviderContext) -> Provider:
 
 
 PROVIDERS: dict[str, ProviderSpec] = {
-    "brevo": ProviderSpec("brevo", "{{ unsubscribe }}", ("BREVO_API_KEY",), _brevo),
+    "brevo": ProviderSpec(
+        "brevo", "{{ unsubscribe }}", ("BREVO_API_KEY",), _brevo, optional=("BREVO_API_URL",)
+    ),
     "listmonk": ProviderSpec(
         "listmonk",
         "{{ UnsubscribeURL }}",

@@ -1,16 +1,13 @@
 """The send run: gather and check everything, print the plan, then act language by language.
 
-Per language: find the campaign ``<slug>-<lang>`` at the provider; create it, or update it
-while it is a draft; send a test to ``--test-to``; then schedule it at ``send_at`` or send it
-now (``--now``). The ledger is written after every step.
+:func:`send_issue` checks the environment (secrets with a control character stop here), reads
+and checks the build (:mod:`.plan`), takes the issue's lock (:mod:`pipeline.locking`: two runs
+on one machine never interleave) and hands the plan to a :class:`~.runner.Runner`, which
+carries it out never twice. Without the provider's secret a dry run plans from the ledger.
 
-Never twice:
-* the provider is the truth: one look-up (a listing) at the start of the run gives every
-  campaign's state, and a fresh ``get`` precedes each schedule/send;
-* a create, test or send that fails with a timeout, a 5xx or a dropped connection is never
-  repeated blindly: the campaign is looked up and the step is repeated only if the provider
-  shows it did not happen (a 429 is repeated after the wait: it was refused unprocessed);
-* a re-run after success finds every campaign scheduled or sent and makes no mutating call.
+* The provider is the truth: one look-up (a listing) at the start of the run gives every
+  campaign's state; the ledger is a hint, and evidence (see :func:`.plan.make_plan`).
+* A re-run after success finds every campaign scheduled or sent and makes no mutating call.
 """
 
 from __future__ import annotations
@@ -18,50 +15,28 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import httpx
 
 from pipeline.config import load_issue
-from pipeline.errors import Rejected, SendRefused, TransientError
-from pipeline.http import Log, RetryPolicy, make_client
-from pipeline.send.base import (
-    DONE,
-    DRAFT,
-    SCHEDULED,
-    SENDING,
-    SENT,
-    Campaign,
-    Clock,
-    Message,
-    Provider,
-    SystemClock,
-)
+from pipeline.http import Log, make_client
+from pipeline.locking import exclusive
+from pipeline.send.base import SCHEDULED, SENT, Campaign, Clock, Message, Provider, SystemClock
 from pipeline.send.ledger import FINAL, Ledger
 from pipeline.send.plan import (
     SendOptions,
-    Step,
     expected_languages,
     format_plan,
     load_messages,
     make_plan,
-    plan_refusals,
 )
 from pipeline.send.providers import ProviderContext, provider_spec
+from pipeline.send.runner import Runner, SendResult, refuse_if_needed
 from pipeline.store import IssuePaths
 
-ATTEMPTS = 3  # tries of one non-idempotent step, each after a look-up
-
-
-@dataclass
-class SendResult:
-    steps: list[Step]
-    notes: list[str]
-    dry_run: bool
-    provider_state_known: bool = True
-    done: list[str] = field(default_factory=list)  # languages scheduled or sent after the run
+__all__ = ["Runner", "SendResult", "ledger_campaigns", "send_issue"]
 
 
 def _stderr(message: str) -> None:
@@ -78,31 +53,47 @@ def send_issue(
     clock: Clock | None = None,
     log: Log = _stderr,
 ) -> SendResult:
-    """Check the build, plan, and (unless ``options.dry_run``) push it to the provider."""
+    """Check the build, plan, and (unless ``options.dry_run``) push it to the provider.
+
+    A real run holds the issue's lock (``build/<slug>/send.lock``) from the look-up to the
+    end, so two runs on one machine never interleave."""
     paths = IssuePaths.for_issue(issue_dir, out)
     config = load_issue(paths.issue_toml)
     spec = provider_spec(options.provider)
+    env = os.environ if env is None else env
+    spec.check_environment(env)
     messages, notes = load_messages(config, paths, options, spec.placeholder)
     for note in notes:
         log(f"note: {note}")
-    env = os.environ if env is None else env
     clock = clock or SystemClock()
+    missing = [name for name in spec.secrets if not env.get(name, "").strip()]
+    if missing and options.dry_run:
+        log(f"note: {', '.join(missing)} not set: the plan shows local checks only.")
+        return _offline_plan(messages, notes, paths, options, config.send_at, clock, log)
     own_client = client is None
     http = client or make_client()
     try:
-        missing = [name for name in spec.secrets if not env.get(name, "").strip()]
-        if missing and options.dry_run:
-            log(f"note: {', '.join(missing)} not set: the plan shows local checks only.")
-            return _offline_plan(messages, notes, paths, options, config.send_at, clock, log)
         provider = spec.factory(ProviderContext(config, paths, env, http, clock, log))
-        ledger = Ledger.load(paths.send_ledger, paths.slug, options.provider)
-        ledger.now = clock.now
-        runner = Runner(provider, ledger, clock, log)
         expected = expected_languages(paths, options)
-        return runner.run(messages, notes, options, config.send_at, expected)
+        if options.dry_run:
+            return _runner(paths, options, provider, clock, log).run(
+                messages, notes, options, config.send_at, expected
+            )
+        what = f"newsletter send {paths.slug}"
+        with exclusive(paths.lock, what=what, wait=options.lock_wait, log=log):
+            runner = _runner(paths, options, provider, clock, log)  # the ledger, read locked
+            return runner.run(messages, notes, options, config.send_at, expected)
     finally:
         if own_client:
             http.close()
+
+
+def _runner(
+    paths: IssuePaths, options: SendOptions, provider: Provider, clock: Clock, log: Log
+) -> Runner:
+    ledger = Ledger.load(paths.send_ledger, paths.slug, options.provider)
+    ledger.now = clock.now
+    return Runner(provider, ledger, clock, log)
 
 
 def _offline_plan(
@@ -123,193 +114,20 @@ def _offline_plan(
     return SendResult(steps, notes, dry_run=True, provider_state_known=False)
 
 
-def ledger_campaigns(ledger: Ledger, messages: Sequence[Message]) -> dict[str, Campaign]:
+def ledger_campaigns(ledger: Ledger, messages: Sequence[Message]) -> dict[str, list[Campaign]]:
     """The campaigns the ledger records as scheduled or sent, as the provider would show them."""
     found = {}
     for message in messages:
         state = ledger.get(message.lang, "state")
         campaign_id = ledger.get(message.lang, "campaign_id")
         if state in FINAL and campaign_id:
-            found[message.name] = Campaign(
-                id=str(campaign_id),
-                name=message.name,
-                state=SENT if state == "sent" else SCHEDULED,
-                raw_status=f"{state} (per the ledger)",
-                scheduled_at=ledger.get(message.lang, "scheduled_at"),
-            )
+            found[message.name] = [
+                Campaign(
+                    id=str(campaign_id),
+                    name=message.name,
+                    state=SENT if state == "sent" else SCHEDULED,
+                    raw_status=f"{state} (per the ledger)",
+                    scheduled_at=ledger.get(message.lang, "scheduled_at"),
+                )
+            ]
     return found
-
-
-def refuse_if_needed(
-    steps: Sequence[Step], send_at: dt.datetime, now: dt.datetime, options: SendOptions
-) -> None:
-    """Raise SendRefused for what the plan reveals (a blocked campaign, send_at in the past)."""
-    problems = plan_refusals(steps, send_at, now)
-    if problems:
-        raise SendRefused(
-            "refusing to send: "
-            + ("nothing was changed" if options.dry_run else "nothing was sent"),
-            details=problems,
-        )
-
-
-class Runner:
-    """Executes a plan against one provider, reconciling after every uncertain failure."""
-
-    def __init__(self, provider: Provider, ledger: Ledger, clock: Clock, log: Log) -> None:
-        self.provider = provider
-        self.ledger = ledger
-        self.clock = clock
-        self.policy = RetryPolicy(attempts=ATTEMPTS)
-        self.log = log
-
-    def run(
-        self,
-        messages: Sequence[Message],
-        notes: list[str],
-        options: SendOptions,
-        send_at: dt.datetime,
-        expected: Sequence[str] = (),
-    ) -> SendResult:
-        """``expected``: every language the issue must send (complete = all scheduled/sent)."""
-        tag = messages[0].tag if messages else ""
-        remote = self.provider.lookup([m.name for m in messages], tag) if messages else {}
-        steps = make_plan(messages, remote, self.ledger, options)
-        self.log(format_plan(steps, send_at, self.provider.name))
-        refuse_if_needed(steps, send_at, self.clock.now(), options)
-        result = SendResult(steps, notes, dry_run=options.dry_run)
-        if options.dry_run:
-            return result
-        for step in steps:
-            if self.one(step, options, send_at):
-                result.done.append(step.message.lang)
-        self.ledger.finish(all(self.ledger.get(lang, "state") in FINAL for lang in expected))
-        return result
-
-    def one(self, step: Step, options: SendOptions, send_at: dt.datetime) -> bool:
-        """Bring one language as far as the options say; True when scheduled or sent."""
-        lang = step.message.lang
-        try:
-            return self._one(step, options, send_at)
-        except Rejected as err:
-            if err.message.startswith(f"{lang}: "):
-                raise
-            raise Rejected(f"{lang}: {err.message}") from None
-
-    def _one(self, step: Step, options: SendOptions, send_at: dt.datetime) -> bool:
-        message = step.message
-        if step.action == "skip" and step.campaign is not None:
-            self._record_done(message, step.campaign)
-            return True
-        campaign = self._ensure(step)
-        if step.test:
-            self._test(message, campaign, options.test_to)
-        if step.delivery == "draft":
-            return False
-        return self._deliver(message, campaign, send_at, now=step.delivery == "now")
-
-    def _ensure(self, step: Step) -> Campaign:
-        message = step.message
-        if step.campaign is None:
-            return self._create(message)
-        if step.action == "update":
-            self.provider.update(step.campaign.id, message)
-            self._step(message, "updated", step.campaign.id, digest=message.digest)
-            self.log(f"{message.lang}: updated draft #{step.campaign.id}")
-        return step.campaign
-
-    def _create(self, message: Message) -> Campaign:
-        def look() -> Campaign | None:
-            return self.provider.lookup([message.name], message.tag).get(message.name)
-
-        def act() -> Campaign:
-            return self.provider.create(message)
-
-        campaign, note = self._reconciled(message, "create", act, look)
-        self._step(message, "created", campaign.id, digest=message.digest, note=note)
-        self.log(f"{message.lang}: created draft #{campaign.id}" + (f" ({note})" if note else ""))
-        return campaign
-
-    def _test(self, message: Message, campaign: Campaign, emails: tuple[str, ...]) -> None:
-        def look() -> Campaign | None:
-            found = self.provider.get(campaign.id)
-            # Only a provider that records tests (Brevo's testSent) can confirm one happened.
-            return found if found is not None and found.test_sent else None
-
-        def act() -> Campaign:
-            self.provider.send_test(campaign.id, message, emails)
-            return campaign
-
-        _, note = self._reconciled(message, "test send", act, look)
-        self._step(message, "tested", campaign.id, tested_digest=message.digest, note=note)
-        self.log(f"{message.lang}: test sent to {len(emails)} address(es)")
-
-    def _deliver(self, message: Message, campaign: Campaign, at: dt.datetime, now: bool) -> bool:
-        fresh = self.provider.get(campaign.id)  # look up right before the irreversible call
-        if fresh is not None and fresh.state in DONE:
-            self._record_done(message, fresh)
-            return True
-        if fresh is None or fresh.state != DRAFT:
-            state = fresh.raw_status if fresh else "gone"
-            raise SendRefused(
-                f"{message.lang}: campaign #{campaign.id} is '{state}' at the provider, not a "
-                "draft. Resolve it there, then re-run."
-            )
-
-        def look() -> Campaign | None:
-            found = self.provider.get(campaign.id)
-            return found if found is not None and found.state in DONE else None
-
-        def act() -> Campaign:
-            if now:
-                self.provider.send_now(campaign.id, message)
-            else:
-                self.provider.schedule(campaign.id, message, at)
-            return campaign
-
-        verb = "send now" if now else "schedule"
-        _, note = self._reconciled(message, verb, act, look)
-        state = "sent" if now else "scheduled"
-        self._step(
-            message, state, campaign.id, scheduled_at=None if now else at.isoformat(), note=note
-        )
-        self.log(f"{message.lang}: {state} #{campaign.id}" + ("" if now else f" for {at}"))
-        return True
-
-    def _reconciled(
-        self,
-        message: Message,
-        what: str,
-        act: Callable[[], Campaign],
-        look: Callable[[], Campaign | None],
-    ) -> tuple[Campaign, str | None]:
-        """Run a non-idempotent step; after an uncertain failure, look up before any retry."""
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                return act(), None
-            except TransientError as err:
-                self.log(f"{message.lang}: {what} failed: {err.message}; looking it up")
-                found = look()
-                if found is not None:
-                    return found, f"{what} confirmed by look-up after: {err.message}"
-                if attempt == ATTEMPTS:
-                    raise
-                wait = self.policy.wait(err, attempt)
-                self.log(f"{message.lang}: {what} did not happen; trying again in {wait:.0f} s")
-                self.clock.sleep(wait)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _record_done(self, message: Message, campaign: Campaign) -> None:
-        state = "sent" if campaign.state in (SENDING, SENT) else "scheduled"
-        if self.ledger.get(message.lang, "state") == state:
-            return
-        self._step(
-            message,
-            state,
-            campaign.id,
-            scheduled_at=campaign.scheduled_at,
-            note=f"found {campaign.raw_status} at the provider",
-        )
-
-    def _step(self, message: Message, state: str, campaign_id: str, **extra: object) -> None:
-        self.ledger.step(message.lang, state, campaign_id, message.name, **extra)

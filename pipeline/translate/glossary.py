@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pipeline.config import unknown_keys
 from pipeline.document import Finding
 from pipeline.errors import ConfigError
 from pipeline.languages import EU_LANGUAGES
@@ -208,11 +209,13 @@ def load_glossary(path: Path) -> Glossary:
     return parse_glossary(data, path)
 
 
+# The keys glossary.toml may hold (see pipeline.config.ISSUE_KEYS): [terms] is a table of
+# languages, each a table of terms, so its keys are data and not listed.
+GLOSSARY_KEYS: dict[str, frozenset[str]] = {"": frozenset({"protect", "terms"})}
+
+
 def parse_glossary(data: Mapping[str, Any], path: Path) -> Glossary:
-    problems: list[str] = []
-    for key in data:
-        if key not in ("protect", "terms"):
-            problems.append(f"'{key}' is not a glossary key: use protect = [...] or [terms.<lang>]")
+    problems = unknown_keys(data, GLOSSARY_KEYS)
     protect = data.get("protect", [])
     if not isinstance(protect, list) or not all(isinstance(t, str) and t.strip() for t in protect):
         problems.append("'protect' must be a list of non-empty strings, like protect = [\"CECOP\"]")

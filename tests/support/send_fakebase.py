@@ -73,6 +73,22 @@ def openapi(name: str) -> Any:
     return OpenAPI.from_dict(spec)
 
 
+@functools.lru_cache(maxsize=8192)
+def _spec_problem(
+    spec_name: str, method: str, url: str, content: bytes, headers: tuple[tuple[str, str], ...]
+) -> str | None:
+    """What is wrong with a request by the provider's spec, or None. Remembered: random fault
+    schedules repeat the same requests many times, and openapi-core takes milliseconds."""
+    from openapi_core.exceptions import OpenAPIError
+
+    request = httpx.Request(method, url, content=content, headers=dict(headers))
+    try:
+        openapi(spec_name).validate_request(HttpxOpenAPIRequest(request))
+    except OpenAPIError as exc:
+        return f"{method} {request.url.path}: {exc!r} {getattr(exc, '__cause__', '')!r}"
+    return None
+
+
 class HttpxOpenAPIRequest:
     """openapi-core's request protocol over an ``httpx.Request``."""
 
@@ -112,13 +128,21 @@ class HttpxOpenAPIRequest:
 # -- faults ------------------------------------------------------------------------------------
 
 
+# Faults that strike before the server does the work, and after it (the work is done, the
+# answer is lost, garbled or never read).
+BEFORE = ("429", "500", "timeout", "drop", "crash")
+AFTER = ("timeout-after", "drop-after", "502-after", "crash-after", "garbage", "null")
+
+
 @dataclass
 class Fault:
     """Apply ``kind`` to matching requests number ``skip + 1`` … ``skip + times``.
 
-    kinds: "429", "500" (before the work), "timeout" (ReadTimeout before the work),
-    "timeout-after" (the work is done, the client sees a ReadTimeout), "drop-after" (done, the
-    connection drops), "crash" (SimulatedCrash before the work).
+    kinds before the work: "429" (with the provider's reset header), "500", "timeout"
+    (ReadTimeout), "drop" (the connection drops), "crash" (SimulatedCrash: the sending process
+    dies). After the work: "timeout-after", "drop-after", "502-after" (a gateway error),
+    "crash-after" (the process dies before it reads the answer), "garbage" (a 2xx answer cut
+    off mid-JSON), "null" (a 2xx answer whose first field, or whole body, is null).
     """
 
     method: str
@@ -140,8 +164,13 @@ class Fault:
 class FakeBase:
     validate: bool = True
     faults: list[Fault] = field(default_factory=list)
+    # drawn per request (random fault schedules): a Fault to apply, or None
+    chaos: Callable[[httpx.Request], Fault | None] | None = None
+    # called first for every request (a scheduler that interleaves two runs)
+    before: Callable[[httpx.Request], None] | None = None
     calls: list[tuple[str, str]] = field(default_factory=list)
     campaigns: dict[int, dict[str, Any]] = field(default_factory=dict)
+    deleted: dict[int, dict[str, Any]] = field(default_factory=dict)  # as they were deleted
     tests: list[tuple[int, list[str]]] = field(default_factory=list)
     deliveries: list[int] = field(default_factory=list)  # one entry per schedule or send
     violations: list[str] = field(default_factory=list)
@@ -152,6 +181,8 @@ class FakeBase:
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         request.read()
+        if self.before is not None:
+            self.before(request)
         self.calls.append((request.method, request.url.path))
         if self.latency is not None and self.clock is not None:
             self.clock.sleep(self.latency())
@@ -161,43 +192,63 @@ class FakeBase:
         if denied is not None:
             return denied
         fault = next((f for f in self.faults if f.matches(request)), None)
-        if fault is not None and fault.kind in ("429", "500", "timeout", "crash"):
+        if fault is None and self.chaos is not None:
+            fault = self.chaos(request)
+        if fault is not None and fault.kind in BEFORE:
             return self._fail_before(fault, request)
         response = self.route(request)
-        if fault is not None and fault.kind == "timeout-after":
-            raise httpx.ReadTimeout("timed out", request=request)
-        if fault is not None and fault.kind == "drop-after":
-            raise httpx.RemoteProtocolError("Server disconnected", request=request)
-        return response
+        return self._fail_after(fault, request, response) if fault is not None else response
 
     def _fail_before(self, fault: Fault, request: httpx.Request) -> httpx.Response:
         if fault.kind == "crash":
             raise SimulatedCrash(f"simulated crash at {request.method} {request.url.path}")
         if fault.kind == "timeout":
             raise httpx.ReadTimeout("timed out", request=request)
+        if fault.kind == "drop":
+            raise httpx.ConnectError("Connection reset by peer", request=request)
         if fault.kind == "429":
-            headers = {
-                "x-sib-ratelimit-reset": str(int(fault.reset)),
-                "x-sib-ratelimit-limit": "100",
-            }
             return httpx.Response(
                 429,
                 json={"code": "too_many_requests", "message": "Too many requests"},
-                headers=headers,
+                headers=self.rate_limit_headers(fault.reset),
             )
-        return httpx.Response(500, json={"code": "internal_error", "message": "Internal error"})
+        # A careless upstream echoes the request's credentials: they must never get further.
+        echo = f"Internal error (request credentials: {_credentials(request)})"
+        return httpx.Response(500, json={"code": "internal_error", "message": echo})
+
+    def rate_limit_headers(self, reset: float) -> dict[str, str]:
+        """What a 429 carries; Brevo's own header (listmonk's fake overrides: Retry-After)."""
+        return {"x-sib-ratelimit-reset": str(int(reset)), "x-sib-ratelimit-limit": "100"}
+
+    def _fail_after(
+        self, fault: Fault, request: httpx.Request, response: httpx.Response
+    ) -> httpx.Response:
+        """The work is done (or refused); what reaches the client is lost or garbled."""
+        where = f"{request.method} {request.url.path}"
+        if fault.kind == "crash-after":
+            raise SimulatedCrash(f"simulated crash after {where} was done")
+        if fault.kind == "timeout-after":
+            raise httpx.ReadTimeout("timed out", request=request)
+        if fault.kind == "drop-after":
+            raise httpx.RemoteProtocolError("Server disconnected", request=request)
+        if fault.kind == "502-after":
+            page = f"<html><body><h1>502 Bad Gateway</h1><!-- {_credentials(request)} -->"
+            return httpx.Response(502, text=page + "</body></html>")
+        if not response.is_success:
+            return response
+        if fault.kind == "garbage":
+            body = response.content or b'{"id": 1}'
+            return httpx.Response(200, content=body[: max(1, len(body) // 2)])
+        return httpx.Response(200, json=_nulled(response))  # "null"
 
     def _validate(self, request: httpx.Request) -> None:
-        from openapi_core.exceptions import OpenAPIError
-
-        try:
-            openapi(self.spec_name).validate_request(HttpxOpenAPIRequest(request))
-        except OpenAPIError as exc:
-            problem = (
-                f"{request.method} {request.url.path}: {exc!r} {getattr(exc, '__cause__', '')!r}"
-            )
+        headers = tuple(sorted(request.headers.items()))
+        problem = _spec_problem(
+            self.spec_name, request.method, str(request.url), request.content, headers
+        )
+        if problem is not None:
             self.violations.append(problem)
-            raise AssertionError(f"request violates the {self.spec_name} spec: {problem}") from exc
+            raise AssertionError(f"request violates the {self.spec_name} spec: {problem}")
 
     def auth(self, request: httpx.Request) -> httpx.Response | None:
         raise NotImplementedError
@@ -213,6 +264,49 @@ class FakeBase:
             names.setdefault(campaign["name"], []).append(cid)
         return names
 
+    def name_of(self, cid: int) -> str:
+        return str((self.campaigns.get(cid) or self.deleted[cid])["name"])
+
+    def deliveries_by_name(self) -> dict[str, list[int]]:
+        """Every schedule or send-now, by campaign name (deleted campaigns included)."""
+        names: dict[str, list[int]] = {}
+        for cid in self.deliveries:
+            names.setdefault(self.name_of(cid), []).append(cid)
+        return names
+
+    def done_states(self) -> frozenset[str]:
+        raise NotImplementedError
+
+    def sent_twice(self) -> list[str]:
+        """What breaks "never twice": a name with more than one delivery, or with more than
+        one campaign scheduled or sent, or a deleted campaign that was not a draft."""
+        problems = [
+            f"{name}: {len(ids)} deliveries (#{', #'.join(map(str, ids))})"
+            for name, ids in self.deliveries_by_name().items()
+            if len(ids) > 1
+        ]
+        done: dict[str, list[int]] = {}
+        for cid, campaign in self.campaigns.items():
+            if campaign["status"] in self.done_states():
+                done.setdefault(campaign["name"], []).append(cid)
+        problems += [
+            f"{n}: {len(ids)} scheduled or sent" for n, ids in done.items() if len(ids) > 1
+        ]
+        problems += [
+            f"#{cid} deleted while {c['status']}"
+            for cid, c in self.deleted.items()
+            if c["status"] != "draft"
+        ]
+        return problems
+
+    def delete(self, cid: int) -> httpx.Response | None:
+        """Remove a campaign (kept in ``deleted``); None when there is none of that id."""
+        campaign = self.campaigns.pop(cid, None)
+        if campaign is None:
+            return None
+        self.deleted[cid] = dict(campaign)
+        return httpx.Response(204)
+
     def duplicates(self) -> list[str]:
         twice = [n for n, ids in self.by_name().items() if len(ids) > 1]
         return twice + [
@@ -225,6 +319,20 @@ class FakeBase:
 
 def json_body(request: httpx.Request) -> Any:
     return json.loads(request.content or b"null")
+
+
+def _credentials(request: httpx.Request) -> str:
+    return request.headers.get("api-key") or request.headers.get("authorization") or ""
+
+
+def _nulled(response: httpx.Response) -> Any:
+    """The answer with its first field null (``{"campaigns": null, …}``), or just null."""
+    if not response.content:
+        return None
+    body = response.json()
+    if isinstance(body, dict) and body:
+        return {**body, next(iter(body)): None}
+    return None
 
 
 # -- a real loopback server around a handler -----------------------------------------------------
@@ -246,13 +354,16 @@ def serve(handler: Callable[[httpx.Request], httpx.Response]) -> Iterator[str]:
                     response = handler(request)
                 except Exception as exc:  # a fault or a spec violation: answer 599 loudly
                     response = httpx.Response(599, json={"message": repr(exc)})
-            self.send_response(response.status_code)
-            for key, value in response.headers.items():
-                if key.lower() not in ("content-length", "transfer-encoding", "connection"):
-                    self.send_header(key, value)
-            self.send_header("content-length", str(len(response.content)))
-            self.end_headers()
-            self.wfile.write(response.content)
+            try:
+                self.send_response(response.status_code)
+                for key, value in response.headers.items():
+                    if key.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(key, value)
+                self.send_header("content-length", str(len(response.content)))
+                self.end_headers()
+                self.wfile.write(response.content)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client was killed while the server worked: nobody reads the answer
 
         do_GET = do_POST = do_PUT = do_DELETE = _any
 

@@ -31,10 +31,20 @@ from tests.support.send_fakebase import (
 )
 
 __all__ = [
-    "BREVO_KEY", "LISTMONK_TOKEN", "LISTMONK_USER", "FakeBase", "FakeBrevo", "FakeClock",
+    "BREVO_KEY", "ENV", "LISTMONK_TOKEN", "LISTMONK_USER", "FakeBase", "FakeBrevo", "FakeClock",
     "FakeListmonk", "Fault", "SimulatedCrash", "go_template_error", "openapi", "serve",
     "specs_available",
 ]  # fmt: skip
+
+# The environment a send to each fake needs (MockTransport: the hosts are never resolved).
+ENV = {
+    "brevo": {"BREVO_API_KEY": BREVO_KEY, "BREVO_API_URL": "https://brevo.test/v3"},
+    "listmonk": {
+        "LISTMONK_URL": "https://lists.test",
+        "LISTMONK_USER": LISTMONK_USER,
+        "LISTMONK_TOKEN": LISTMONK_TOKEN,
+    },
+}
 
 # -- Brevo -------------------------------------------------------------------------------------
 
@@ -48,6 +58,9 @@ class FakeBrevo(FakeBase):
     window: float = 3600.0
     stamps: list[float] = field(default_factory=list)
     limited: int = 0
+
+    def done_states(self) -> frozenset[str]:
+        return frozenset({"queued", "inProcess", "in_process", "sent"})
 
     def auth(self, request: httpx.Request) -> httpx.Response | None:
         if request.headers.get("api-key") != self.key:
@@ -89,6 +102,8 @@ class FakeBrevo(FakeBase):
             return httpx.Response(200, json=campaign)
         if action is None and request.method == "PUT":
             return self._update(campaign, json_body(request))
+        if action is None and request.method == "DELETE":
+            return self.delete(cid) or httpx.Response(404)
         if action == "/sendTest":
             self.tests.append((cid, json_body(request)["emailTo"]))
             campaign["testSent"] = True
@@ -169,12 +184,27 @@ def go_template_error(body: str) -> str | None:
     return None
 
 
+def compile_error(body: dict[str, Any]) -> str | None:
+    """listmonk compiles the body, the altbody and the subject as Go templates."""
+    for key in ("body", "altbody", "subject"):
+        error = go_template_error(str(body.get(key) or ""))
+        if error:
+            return error
+    return None
+
+
 @dataclass
 class FakeListmonk(FakeBase):
     spec_name: str = "listmonk"
     templates: dict[int, dict[str, Any]] = field(default_factory=dict)
     user: str = LISTMONK_USER
     token: str = LISTMONK_TOKEN
+
+    def done_states(self) -> frozenset[str]:
+        return frozenset({"scheduled", "running", "finished"})
+
+    def rate_limit_headers(self, reset: float) -> dict[str, str]:
+        return {"retry-after": str(int(reset))}
 
     def auth(self, request: httpx.Request) -> httpx.Response | None:
         # The spec declares no security scheme: check the header by hand.
@@ -204,6 +234,9 @@ class FakeListmonk(FakeBase):
         body = json_body(request)
         if action is None and request.method == "GET":
             return httpx.Response(200, json={"data": campaign})
+        if action is None and request.method == "DELETE":
+            self.delete(campaign["id"])
+            return httpx.Response(200, json={"data": True})
         if action is None and request.method == "PUT":
             if campaign["status"] not in ("draft", "scheduled", "paused"):
                 return httpx.Response(
@@ -211,7 +244,7 @@ class FakeListmonk(FakeBase):
                 )
             return self._store(campaign, body)
         if action == "/test":
-            error = go_template_error(body.get("body", ""))
+            error = compile_error(body)
             if error:
                 return httpx.Response(400, json={"message": error})
             self.tests.append((campaign["id"], body["subscribers"]))
@@ -235,7 +268,7 @@ class FakeListmonk(FakeBase):
         return httpx.Response(200, json={"data": campaign})
 
     def _store(self, campaign: dict[str, Any], body: dict[str, Any]) -> httpx.Response:
-        error = go_template_error(body.get("body", ""))
+        error = compile_error(body)
         if error:
             return httpx.Response(400, json={"message": error})
         campaign.update({k: v for k, v in body.items() if k != "subscribers"})

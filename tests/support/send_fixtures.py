@@ -137,3 +137,23 @@ def make_send_build(
     }  # fmt: skip
     write_json(out / "report.json", report)
     return issue_dir
+
+
+def newsletter_env(extra: Mapping[str, str]) -> dict[str, str]:
+    """The environment for a ``newsletter`` subprocess: ours without provider variables."""
+    import os
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BREVO_", "LISTMONK_"))}
+    return {**clean, **extra}
+
+
+def start_newsletter(cwd: Path, *args: str, env: Mapping[str, str], stderr: Path) -> Any:
+    """``python -m pipeline ARGS`` as a running process (stdout and stderr to ``stderr``)."""
+    import subprocess
+    import sys
+
+    with stderr.open("w") as handle:
+        return subprocess.Popen(
+            [sys.executable, "-m", "pipeline", *args], cwd=cwd, env=newsletter_env(env),
+            stdout=handle, stderr=subprocess.STDOUT,
+        )  # fmt: skip
