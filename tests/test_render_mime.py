@@ -79,3 +79,16 @@ def test_links_to_every_language_with_campaign_parameters_still_travel_8bit() ->
         assert result.html.count("utm_content=") >= 24
         assert longest_line(result.html) <= MAX_LINE_BYTES, lang
         assert result.transfer_encoding == "8bit", lang
+
+
+def test_a_pasted_line_break_or_control_character_never_reaches_a_header() -> None:
+    """A reviewer's .po entry can carry a line break into the subject: the header stays one
+    line (the e-mail package would refuse it), and invisible control characters are dropped."""
+    import dataclasses
+
+    doc = fx.german()
+    fields = {**doc.fields, "subject": "Belgische\nPräsidentschaft\x0b", "preheader": "a\r\nb\x1f"}
+    result = render_email(fx.config(), dataclasses.replace(doc, fields=fields), provider="brevo")
+    assert result.subject == "Belgische Präsidentschaft" and result.preheader == "a b"
+    assert parse(result.eml)["Subject"] == "Belgische Präsidentschaft"
+    assert "\x0b" not in result.html and "\x1f" not in result.text

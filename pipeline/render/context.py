@@ -135,9 +135,24 @@ def web_url(config: IssueConfig, lang: str) -> str | None:
     return config.web_url.format(slug=config.slug, lang=lang)
 
 
+# C0 controls other than tab and line feed, DEL, C1 controls and the noncharacters U+FFFE/F:
+# invisible, invalid in XML (MJML refuses them) and in e-mail headers. A .po entry or an
+# issue.toml string can carry one in from a paste; it is dropped, as a reader would not see it.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def printable(value: str) -> str:
+    return _CONTROL.sub("", value)
+
+
+def one_line(value: str) -> str:
+    """A header value (subject, preheader): one line, whitespace runs as single spaces."""
+    return " ".join(printable(value).split())
+
+
 def html_text(value: str) -> Markup:
     """Escape content for HTML and defuse provider syntax (``{`` and ``*|``)."""
-    escaped = str(escape(value))
+    escaped = str(escape(printable(value)))
     return Markup(escaped.replace("{", "&#123;").replace("*|", "&#42;|"))
 
 
@@ -148,7 +163,7 @@ _OPENER = re.compile(r"(?<=\{)(?=[{%#])|(?<=\*)(?=\|)")
 
 def plain_text(value: str) -> str:
     """Defuse provider syntax in the plain-text part with an invisible zero-width space."""
-    return _OPENER.sub("\u200b", value)
+    return _OPENER.sub("\u200b", printable(value))
 
 
 # ---------------------------------------------------------------- the context
@@ -303,8 +318,8 @@ def build_context(
         "lang": doc.lang,
         "dir": "ltr",  # all 24 EU languages are written left to right
         "font_stack": FONT_STACK,
-        "subject": text(_field(config, doc, "subject", notes) or ""),
-        "preheader": text(_field(config, doc, "preheader", notes) or ""),
+        "subject": text(one_line(_field(config, doc, "subject", notes) or "")),
+        "preheader": text(one_line(_field(config, doc, "preheader", notes) or "")),
         "preheader_padding": PREHEADER_PADDING,
         "title": text(_field(config, doc, "title", notes) or ""),
         "date_text": format_date(config.date, "long", locale=babel_locale(doc.lang)),
