@@ -1,8 +1,8 @@
 """Argos packages: read the package index, list, choose, download (streamed) and install them.
 
 The index is ``$ARGOS_PACKAGE_INDEX`` + ``index.json`` (http(s) or ``file://``). Downloads go
-through the HTTP boundary (:mod:`pipeline.http`: retries, error mapping) and stream into a
-temporary file behind a progress bar on stderr, are checked (a zip
+through the HTTP boundary (:mod:`pipeline.http`: retries, error mapping; :mod:`pipeline.download`:
+resumed with ``Range``) into a temporary file behind a progress bar on stderr, are checked (a zip
 with one top-level folder holding ``metadata.json`` for the expected pair) and then unpacked
 into argostranslate's packages folder. argostranslate's ``install_from_path`` is not used: it
 only unzips, and afterwards imports ``argostranslate.translate`` (which needs minisbd, left
@@ -294,18 +294,24 @@ def download(
 
 
 def _stream(url: str, target: Path, client: Any | None, progress: bool, label: str) -> None:
-    from tqdm import tqdm
-
+    """Download ``url`` to ``target`` (atomic, resumed: :func:`pipeline.download.download_file`)
+    behind a progress bar on stderr; a ``file://`` URL is copied."""
     if urlparse(url).scheme == "file":
         shutil.copyfile(_file_path(url), target)
         return
-    with _service(client) as service, service.stream(url) as download, target.open("wb") as out:
-        bar = tqdm(total=download.total, unit="B", unit_scale=True, desc=label,
-                   file=sys.stderr, disable=not progress, leave=False)  # fmt: skip
-        with bar:
-            for chunk in download.chunks():
-                out.write(chunk)
-                bar.update(len(chunk))
+    from tqdm import tqdm
+
+    from pipeline.download import download_file
+
+    bar = tqdm(unit="B", unit_scale=True, desc=label, file=sys.stderr, disable=not progress,
+               leave=False)  # fmt: skip
+
+    def show(done: int, total: int | None) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    with bar, _service(client) as service:
+        download_file(service, url, target, progress=show)
 
 
 def install_pairs(
