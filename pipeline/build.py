@@ -136,6 +136,8 @@ def _language_entry(result: LanguageResult, render: RenderResult | None) -> dict
         "message": result.message,
         "engine": result.engine,
         "model": result.model,
+        # models whose licence asks to be named (CC-BY), as the e-mail names them
+        "attributions": [vars(a) for a in result.document.attributions] if result.document else [],
         "segments": counts,
         "reviewed_share": _reviewed_share(counts, result.status),
         "findings": [stage_finding(f, "translate") for f in result.findings],

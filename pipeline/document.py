@@ -9,8 +9,11 @@ translated issue fields (title, subject, preheader, pull_quote) and ``segments``
 for every sentence, its source, its text and where that text came from (:class:`Origin`).
 
 Segment keys name the place a sentence belongs to:
-``b{block}.p{paragraph}.s{sentence}`` for the body, ``field.{name}`` for issue fields and
-``role.{speaker_id}`` for a speaker's role.
+``b{block}.p{paragraph}.s{sentence}`` for the body, ``field.{name}`` for issue fields,
+``link.{index}`` for the label of a ``[[links]]`` button and ``role.{speaker_id}`` for a
+speaker's role. A translated Document's ``attributions`` name the models whose licence asks
+that the text they made says so (CC-BY): the e-mail names them beside its machine-translation
+notice.
 """
 
 from __future__ import annotations
@@ -50,6 +53,16 @@ class Origin:
 
 
 @dataclass(frozen=True)
+class Attribution:
+    """A model whose licence asks to be named where its translation is published."""
+
+    model: str  # the model identity, as in Origin.model ("hplt-en-hr-v1.0@e3360cdbdfa9")
+    name: str  # what readers see ("HPLT MT v1.0 English–Croatian")
+    licence: str  # SPDX identifier ("CC-BY-4.0")
+    url: str | None = None
+
+
+@dataclass(frozen=True)
 class Segment:
     key: str
     source: str
@@ -76,6 +89,7 @@ class Document:
     lang: str = ""
     fields: Mapping[str, str] = field(default_factory=dict)
     segments: tuple[Segment, ...] = ()
+    attributions: tuple[Attribution, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.lang:
@@ -112,6 +126,10 @@ def to_dict(doc: Document) -> dict[str, Any]:
             }
             for s in doc.segments
         ]
+    if doc.attributions:
+        out["attributions"] = [
+            {k: v for k, v in vars(a).items() if v is not None} for a in doc.attributions
+        ]
     return out
 
 
@@ -129,6 +147,7 @@ def from_dict(data: Mapping[str, Any]) -> Document:
             Segment(s["key"], s["source"], s["text"], Origin(**s["origin"]))
             for s in data.get("segments", [])
         ),
+        attributions=tuple(Attribution(**a) for a in data.get("attributions", [])),
     )
 
 

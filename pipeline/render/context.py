@@ -64,9 +64,19 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Credit:
+    """A translation model named beside the notice, because its licence asks (CC-BY)."""
+
+    name: Any
+    licence: Any
+    url: str | None
+
+
+@dataclass(frozen=True)
 class Disclaimer:
     language: str  # the original's language, named in the reader's language
     url: str | None  # the original's web version, when web_url is set
+    credits: tuple[Credit, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -214,7 +224,8 @@ def _disclaimer(config: IssueConfig, doc: Document, notes: Notes) -> Disclaimer 
             "the machine-translation notice cannot link the original: "
             'add web_url = "https://…/{slug}/{lang}/" to issue.toml',
         )
-    return Disclaimer(language, url)
+    credits = tuple(Credit(a.name, a.licence, a.url) for a in doc.attributions)
+    return Disclaimer(language, url, credits)
 
 
 @lru_cache(maxsize=64)
@@ -286,7 +297,7 @@ def build_context(
             {"label": text(doc.fields.get(f"link.{i}") or link.label), "url": link.url}
             for i, link in enumerate(config.links)
         ],
-        "disclaimer": disclaimer and Disclaimer(text(disclaimer.language), disclaimer.url),
+        "disclaimer": disclaimer and _escaped(disclaimer, text),
         "other_languages": [
             OtherLanguage(o.lang, text(o.name), o.url)
             for o in _other_languages(config, doc.lang, languages)
@@ -294,6 +305,11 @@ def build_context(
         "unsubscribe": _tag(tags.unsubscribe, provider, text),
         "mirror": _tag(tags.mirror, provider, text),
     }
+
+
+def _escaped(disclaimer: Disclaimer, text: Callable[[str], Any]) -> Disclaimer:
+    credits = tuple(Credit(text(c.name), text(c.licence), c.url) for c in disclaimer.credits)
+    return Disclaimer(text(disclaimer.language), disclaimer.url, credits)
 
 
 def _tag(value: str, provider: str, text: Callable[[str], Any]) -> Any:

@@ -7,6 +7,9 @@ segments the memory and the reviewers could not supply, already masked.
 
 Engines are registered by name in :data:`ENGINES` (a plain dict of factories), as mailing
 providers are in :data:`pipeline.send.providers.PROVIDERS`. Tests register a deterministic fake.
+
+Beyond the protocol, an engine may offer ``hold_models()`` (see :func:`held_models`) and
+``attribution(source_lang, target_lang)`` (see :func:`attribution`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
+
+from pipeline.document import Attribution
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,13 @@ def held_models(engine: Engine) -> Iterator[Engine]:
         return
     with hold() as held:
         yield held
+
+
+def attribution(engine: Engine, source_lang: str, target_lang: str) -> Attribution | None:
+    """The credit the pair's model asks for where its translation is published (a CC-BY
+    model: name and licence), or None. Engines without such models need not implement it."""
+    credit = getattr(engine, "attribution", None)
+    return None if credit is None else credit(source_lang, target_lang)
 
 
 EngineFactory = Callable[[EngineSettings], Engine]

@@ -25,9 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from pipeline.document import Finding, Origin
+from pipeline.document import Attribution, Finding, Origin
 from pipeline.errors import TranslationError
-from pipeline.translate.engine import Engine, held_models
+from pipeline.translate.engine import Engine, attribution, held_models
 from pipeline.translate.glossary import (
     Glossary,
     Masked,
@@ -46,6 +46,7 @@ class MachineOutput:
     texts: dict[str, str] = field(default_factory=dict)
     origins: dict[str, Origin] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    attributions: tuple[Attribution, ...] = ()  # the route's models that ask to be named
 
 
 @dataclass
@@ -84,6 +85,8 @@ def machine_translate(
     out = MachineOutput(" + ".join(models))
     if not segments:
         return out
+    credits = (attribution(eng, a, b) for a, b in route.hops)
+    out.attributions = tuple(c for c in credits if c is not None)
     key = MemoryKey(eng.name, out.model, route.hops[0][0], lang)
     masker = glossary.masker(lang)
     masked = {k: masker.mask(s) for k, s in segments}

@@ -98,7 +98,7 @@ def fetch_index(client: Any | None = None) -> list[IndexPackage]:
     """The translate packages the index offers; TranslationError when it cannot be read."""
     url = index_url()
     try:
-        raw = _read_url(url, client)
+        raw = read_url(url, client)
         entries = json.loads(raw)
     except (OSError, ValueError, RemoteError) as exc:
         raise TranslationError(
@@ -235,7 +235,9 @@ def _installed_folders(directory: Path, pair: Pair) -> list[Path]:
             data = json.loads(meta.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if (data.get("from_code"), data.get("to_code")) == pair:
+        # Only argos packages: a Marian model for the same pair ("type": "marian") stays.
+        argos = data.get("type", "translate") == "translate"
+        if argos and (data.get("from_code"), data.get("to_code")) == pair:
             found.append(meta.parent)
     return found
 
@@ -283,7 +285,7 @@ def download(
     errors = []
     for link in pkg.links:
         try:
-            _stream(link, target, client, progress, f"{pkg.from_code}→{pkg.to_code}")
+            fetch_file(link, target, client, progress, f"{pkg.from_code}→{pkg.to_code}")
             return target
         except (OSError, RemoteError) as exc:
             errors.append(f"{link}: {_reason(exc)}")
@@ -293,7 +295,7 @@ def download(
     )
 
 
-def _stream(url: str, target: Path, client: Any | None, progress: bool, label: str) -> None:
+def fetch_file(url: str, target: Path, client: Any | None, progress: bool, label: str) -> None:
     """Download ``url`` to ``target`` (atomic, resumed: :func:`pipeline.download.download_file`)
     behind a progress bar on stderr; a ``file://`` URL is copied."""
     if urlparse(url).scheme == "file":
@@ -303,8 +305,9 @@ def _stream(url: str, target: Path, client: Any | None, progress: bool, label: s
 
     from pipeline.download import download_file
 
-    bar = tqdm(unit="B", unit_scale=True, desc=label, file=sys.stderr, disable=not progress,
-               leave=False)  # fmt: skip
+    # disable=None: no bar when stderr is not a terminal (CI logs), as tqdm decides.
+    bar = tqdm(unit="B", unit_scale=True, desc=label, file=sys.stderr,
+               disable=None if progress else True, leave=False)  # fmt: skip
 
     def show(done: int, total: int | None) -> None:
         bar.total = total
@@ -376,7 +379,7 @@ def ensure_installed(
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _read_url(url: str, client: Any | None) -> bytes:
+def read_url(url: str, client: Any | None) -> bytes:
     if urlparse(url).scheme == "file":
         return _file_path(url).read_bytes()
     with _service(client) as service:

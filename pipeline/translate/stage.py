@@ -26,7 +26,7 @@ from typing import Literal
 from tqdm import tqdm
 
 from pipeline.config import IssueConfig
-from pipeline.document import Document, Finding, Origin, Segment, to_dict
+from pipeline.document import Attribution, Document, Finding, Origin, Segment, to_dict
 from pipeline.errors import ConfigError, TranslationError
 from pipeline.store import IssuePaths, write_json
 from pipeline.translate import review
@@ -38,13 +38,13 @@ from pipeline.translate.route import Route, find_route
 from pipeline.translate.segment import SplitDocument, all_segments, assemble, split_document
 
 Status = Literal["source", "direct", "pivot", "human-only", "unavailable"]
-# The public Argos index (mid-2025) has no package to or from these, so pivoting fails too.
-NO_ARGOS_PACKAGE = frozenset({"hr", "mt"})
 # Engines that live in their own module register themselves when imported.
 _ENGINE_MODULES = {
     "argos": "pipeline.translate.argos",
+    "marian": "pipeline.translate.marian",
     "libretranslate": "pipeline.translate.libretranslate",
 }
+_LOCAL_ENGINES = ("argos", "marian")  # local CTranslate2 models, installed by 'models install'
 
 
 @dataclass(frozen=True)
@@ -127,23 +127,14 @@ def make_engine(name: str, settings: EngineSettings) -> Engine:
 
 
 def install_models(eng: Engine, source_lang: str, targets: Sequence[str]) -> None:
-    """Install the argos packages for languages with no route yet (offline: said once)."""
+    """Install the models for languages with no route yet (offline: said once)."""
     have = eng.pairs()
     missing = [t for t in targets if find_route(have, source_lang, t) is None]
-    if eng.name != "argos" or not missing:
+    if eng.name not in _LOCAL_ENGINES or not missing:
         return
-    from pipeline.translate import models
+    from pipeline.translate import installer
 
-    try:
-        offered = models.index_pairs()
-    except TranslationError as exc:
-        reason = exc.message.rstrip(".")
-        _say(f"models: {reason}. Building the languages whose models are installed.")
-        return
-    plan = models.plan_pairs(source_lang, missing, offered)
-    wanted = [pair for hops in plan.values() for pair in hops]
-    if wanted:
-        models.ensure_installed(wanted, warn=_say)
+    installer.install_missing(getattr(eng, "kinds", ("argos",)), source_lang, missing, _say)
 
 
 def _translate_targets(
@@ -203,6 +194,7 @@ def _translate_language(
     origins = dict.fromkeys(human, Origin("human"))
     engine_name: str | None = None
     model: str | None = None
+    credits: tuple[Attribution, ...] = ()
     if route is None and remaining:
         return _unavailable(issue, eng, lang, rev, findings, started)
     if route is not None:
@@ -213,12 +205,12 @@ def _translate_language(
             if strict:
                 raise
             return _unavailable(issue, eng, lang, rev, findings, started, exc.message)
-        model = out.model
+        model, credits = out.model, out.attributions
         texts.update(out.texts)
         origins.update(out.origins)
         findings += out.findings
     status: Status = route.status if route is not None else "human-only"
-    doc = _document(issue, lang, texts, origins)
+    doc = replace(_document(issue, lang, texts, origins), attributions=credits)
     stats = _stats(issue, origins, started)
     return LanguageResult(lang, status, doc, engine_name, model, None, tuple(findings), stats)
 
@@ -263,11 +255,12 @@ def _unavailable_message(issue: _Issue, eng: Engine, lang: str, rev: review.Revi
 
 def _unavailable_head(issue: _Issue, eng: Engine, lang: str) -> str:
     src = issue.source.source_lang
-    if eng.name != "argos":
+    if eng.name not in _LOCAL_ENGINES:
         return f"engine {eng.name} cannot translate {src}→{lang}"
-    if lang in NO_ARGOS_PACKAGE or src in NO_ARGOS_PACKAGE:
-        return f"no argos model for {src}→{lang}: the Argos index has no package for it"
-    return f"no argos model for {src}→{lang}; run 'make models LANGS={lang}'"
+    from pipeline.translate.argos import model_hint
+
+    kinds = getattr(eng, "kinds", ("argos",))
+    return model_hint(src, lang, kinds, f"make models LANGS={lang}")
 
 
 def _source_result(issue: _Issue) -> LanguageResult:
