@@ -5,15 +5,16 @@ Plain frozen dataclasses with no I/O. ``to_dict``/``from_dict`` give the JSON sh
 
 A *source* Document comes from ingest (``lang == source_lang``, no segments). A *translated*
 Document has the same blocks and speakers with translated text, ``fields`` holding the
-translated issue fields (title, subject, preheader, pull_quote) and ``segments`` recording,
-for every sentence, its source, its text and where that text came from (:class:`Origin`).
+translated issue fields (title, subject, preheader, pull_quote, ``link.N`` for the link
+labels) and ``segments`` recording, for every sentence, its source, its text and where that
+text came from (:class:`Origin`). Its ``attributions`` name the models whose licence asks to
+be named where their translation is published (CC-BY): the e-mail names them beside its
+machine-translation notice.
 
 Segment keys name the place a sentence belongs to:
-``b{block}.p{paragraph}.s{sentence}`` for the body, ``field.{name}`` for issue fields,
-``link.{index}`` for the label of a ``[[links]]`` button and ``role.{speaker_id}`` for a
-speaker's role. A translated Document's ``attributions`` name the models whose licence asks
-that the text they made says so (CC-BY): the e-mail names them beside its machine-translation
-notice.
+``b{block}.p{paragraph}.s{sentence}`` for the body, ``field.{name}`` for issue fields
+(``field.link.{index}`` for the label of a ``[[links]]`` button) and ``role.{speaker_id}`` for
+a speaker's role.
 """
 
 from __future__ import annotations

@@ -57,7 +57,15 @@ def test_first_run_translates_everything_in_one_call_per_language(
     assert [s.name for s in de.document.speakers] == ["CECOP", "Anne-Laure Desgris"]
     assert de.document.speakers[1].role == "[de] Co-CEO of the cooperative Smart Belgium"
     assert de.document.fields["subject"].startswith("[de] ")
-    assert set(de.document.fields) == {"title", "subject", "preheader", "pull_quote"}
+    assert set(de.document.fields) == {
+        "title",
+        "subject",
+        "preheader",
+        "pull_quote",
+        "link.0",
+        "link.1",
+    }
+    assert de.document.fields["link.0"] == "[de] Read more about CECOP"  # a button's label
     assert {s.origin for s in de.document.segments} == {Origin("engine", "fake", "fake-en_de 1.0")}
     assert de.stats["segments"] == de.stats["engine"] == len(de.document.segments)
     on_disk = from_dict(read_json(project.paths.lang_document_json("de")))
@@ -402,3 +410,22 @@ def test_placeholder_debris_never_reaches_the_reader(project: Project) -> None:
     # The masked output kept more terms, but "__ __" must not be printed: the retry wins.
     assert text["b0.p0.s0"] == "[de] Cecop sat down with its member ."
     assert "__" not in " ".join(text.values())
+
+
+def test_a_german_build_translates_the_link_labels(project: Project, fake: FakeEngine) -> None:
+    """The buttons' labels were never segments: a German e-mail said "Read more about CECOP"
+    with no warning. They go through the engine (masked), the memory and the render now."""
+    from pipeline.render import render_email
+
+    de = run(project, ["en", "de"])["de"]
+    assert de.document is not None
+    labels = {s.key: (s.source, s.text) for s in de.document.segments if "link" in s.key}
+    assert labels == {
+        "field.link.0": ("Read more about CECOP", "[de] Read more about CECOP"),
+        "field.link.1": ("Discover Smart Belgium", "[de] Discover Smart Belgium"),
+    }
+    assert any("Read more about __0__" in text for text in fake.calls[0][2])  # masked
+    email = render_email(project.config, de.document, provider="brevo", languages=["en", "de"])
+    assert email.html.count("Read more about CECOP") == email.html.count("[de] Read more about")
+    assert "[de] Discover Smart Belgium" in email.text
+    assert not [f for f in email.findings if f.code == "field-untranslated"]

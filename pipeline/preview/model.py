@@ -54,6 +54,8 @@ class LanguageView:
     eml_href: str | None
     document_file: str | None  # relative to build/<slug>/
     shots: Mapping[int, str] = field(default_factory=dict)
+    # "name (licence)" of each model whose licence asks to be named (CC-BY), as the e-mail does
+    attributions: tuple[str, ...] = ()
 
     @property
     def page_href(self) -> str:
@@ -172,7 +174,12 @@ def language_view(paths: IssuePaths, code: str, entry: Mapping[str, Any]) -> Lan
         text_href=hrefs["text"],
         eml_href=hrefs["eml"],
         document_file=document,
+        attributions=tuple(_attribution(a) for a in entry.get("attributions") or []),
     )
+
+
+def _attribution(credit: Mapping[str, Any]) -> str:
+    return f"{credit.get('name') or credit.get('model')} ({credit.get('licence')})"
 
 
 def _safe_name(code: str, namer: Any) -> str:

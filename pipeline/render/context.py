@@ -212,6 +212,18 @@ def _field(config: IssueConfig, doc: Document, name: str, notes: Notes) -> str |
     return fallback
 
 
+def _link_label(doc: Document, index: int, label: str, notes: Notes) -> str:
+    """A ``[[links]]`` button's label in the document's language (translated as
+    ``field.link.<index>``); the source label, with a warning, when it has none."""
+    value = doc.fields.get(f"link.{index}")
+    if value:
+        return value
+    if not doc.is_source:
+        message = f"the link label {label!r} has no translation; using the source"
+        notes.add("warning", "field-untranslated", message, f"field.link.{index}")
+    return label
+
+
 def _disclaimer(config: IssueConfig, doc: Document, notes: Notes) -> Disclaimer | None:
     if not is_machine_translated(doc):
         return None
@@ -294,7 +306,7 @@ def build_context(
         "lede": [text(p) for b in doc.blocks[: _lede_length(doc)] for p in b.paragraphs],
         "items": items,
         "links": [
-            {"label": text(doc.fields.get(f"link.{i}") or link.label), "url": link.url}
+            {"label": text(_link_label(doc, i, link.label, notes)), "url": link.url}
             for i, link in enumerate(config.links)
         ],
         "disclaimer": disclaimer and _escaped(disclaimer, text),

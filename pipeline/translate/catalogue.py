@@ -154,6 +154,8 @@ def _entry(raw: Mapping[str, Any], where: str, problems: list[str]) -> Catalogue
         problems.append(f"{name}: 'checkpoint_sha256' must be 64 lowercase hex digits")
     if len(problems) == before:
         _check_source(name, raw["source"], raw["revision"], problems)
+        if not raw["url"].startswith("https://"):
+            problems.append(f"{name}: 'url' must be an https:// link (the e-mail links it)")
     if len(problems) > before:
         return None
     return CatalogueEntry(
