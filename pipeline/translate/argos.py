@@ -272,8 +272,12 @@ def model_hint(source_lang: str, target_lang: str, kinds: Sequence[str], command
 
     pair = f"{source_lang}→{target_lang}"
     marian = "marian" in kinds and offers(source_lang, target_lang)
-    head = f"no {'argos' if 'argos' in kinds else 'Marian'} model for {pair}"
-    if "argos" in kinds and {source_lang, target_lang} & NO_ARGOS_PACKAGE:
+    if "argos" not in kinds:  # the marian engine: only the catalogue can help
+        if not marian:
+            return f"no Marian model for {pair}: the model catalogue has no entry for it"
+        return f"no Marian model for {pair}; run '{command}' to install the one it names"
+    head = f"no argos model for {pair}"
+    if {source_lang, target_lang} & NO_ARGOS_PACKAGE:
         head += ": the Argos index has no package for it"
         if not marian:
             return head

@@ -133,8 +133,9 @@ def convert(entry: CatalogueEntry, fetched: dict[str, Fetched], folder: Path) ->
     try:
         converter = MarianConverter(str(checkpoint), [str(ymls[0]), str(ymls[-1])])
         converter.convert(str(folder / "model"), quantization=entry.quantization)
-    except KeyError as exc:
-        raise _unfit(entry, f"it has no parameter {exc}") from None
+    except KeyError as exc:  # numpy: "'name' is not a file in the archive"
+        name = str(exc.args[0]).removesuffix(" is not a file in the archive")
+        raise _unfit(entry, f"it has no parameter '{name}'") from None
     except (ValueError, RuntimeError, NotImplementedError, OSError) as exc:
         raise _unfit(entry, " ".join(str(exc).split())) from None
     shutil.copyfile(vocabs[0], folder / "sentencepiece.model")
