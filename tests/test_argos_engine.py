@@ -100,6 +100,25 @@ print(json.dumps({{"texts": texts, "calls": CALLS, "loads": LOADS, "lengths": le
     assert out["argos_translate"] is False
 
 
+def test_the_retry_view_decodes_greedily_with_the_loaded_model(
+    argos_env: ArgosEnv, argos_index: IndexServer
+) -> None:
+    install(argos_env, argos_index, "de")
+    out = run_json(
+        argos_env,
+        f"""
+from pipeline.translate.engine import retry_engine
+segments = {SEGMENTS!r}
+with engine.hold_models() as held:
+    held.translate("en", "de", segments)
+    retry, tag = retry_engine(held)
+    retry.translate("en", "de", segments[:1])
+print(json.dumps({{"beams": [c["beam"] for c in CALLS], "loads": len(LOADS), "tag": tag}}))
+""",
+    )
+    assert out == {"beams": [2, 1], "loads": 1, "tag": " retry-beam1"}
+
+
 def test_two_languages_on_two_threads_match_the_sequential_run(
     argos_env: ArgosEnv, argos_index: IndexServer
 ) -> None:

@@ -429,3 +429,48 @@ def test_a_german_build_translates_the_link_labels(project: Project, fake: FakeE
     assert email.html.count("Read more about CECOP") == email.html.count("[de] Read more about")
     assert "[de] Discover Smart Belgium" in email.text
     assert not [f for f in email.findings if f.code == "field-untranslated"]
+
+
+class CheapRetry(FakeEngine):
+    """A fake whose second pass (lost placeholders) has a decoding of its own, like argos."""
+
+    def __init__(self) -> None:
+        super().__init__(lose_placeholders=True)
+        self.retry = FakeEngine()
+
+    def for_retry(self) -> tuple[FakeEngine, str]:
+        return self.retry, " retry-beam1"
+
+
+def test_the_second_pass_uses_the_engines_retry_decoding_with_its_own_memory_rows(
+    project: Project,
+) -> None:
+    with registered(CheapRetry()) as eng:
+        cold = run(project, ["en", "de"])["de"]
+    assert eng.calls and eng.retry.calls  # first pass on the engine, the retry on its view
+    retried = eng.retry.calls[0][2]
+    assert retried and all("__" not in text for text in retried)  # every lost term unmasked
+    # Warm: both passes come from the memory (the retry's rows under their own key), and the
+    # text is the same as cold.
+    with registered(CheapRetry()) as warm_eng:
+        warm = run(project, ["en", "de"])["de"]
+    assert warm_eng.calls == [] and warm_eng.retry.calls == []
+    assert warm.document is not None and cold.document is not None
+    assert [s.text for s in warm.document.segments] == [s.text for s in cold.document.segments]
+    assert warm.findings == cold.findings
+    # Without the glossary the first pass sends what the retry sent (nothing is masked): it is
+    # not answered from the retry's rows, which were decoded differently.
+    project.paths.glossary.write_text("protect = []\n", encoding="utf-8")
+    with registered(FakeEngine()) as plain:
+        run(project, ["en", "de"])
+    assert plain.calls and set(retried) <= set(plain.calls[0][2])
+
+
+def test_one_language_alone_gets_every_translator_thread() -> None:
+    from pipeline.translate.engine import threads_for
+
+    settings = EngineSettings()
+    assert settings.inter_threads == 0  # auto
+    assert threads_for(settings, 1).inter_threads == settings.parallel_languages
+    assert threads_for(settings, 23).inter_threads == 1
+    assert threads_for(EngineSettings(inter_threads=3), 1).inter_threads == 3  # as asked

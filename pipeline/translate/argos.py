@@ -95,7 +95,12 @@ class ArgosEngine:
             held.release()  # free the models before the next language loads
 
     def _translate_loaded(
-        self, files: ModelFiles, translator: Any, segments: Sequence[str], pair: str
+        self,
+        files: ModelFiles,
+        translator: Any,
+        segments: Sequence[str],
+        pair: str,
+        beam_size: int | None = None,
     ) -> list[str]:
         todo = [i for i, text in enumerate(segments) if text.strip()]
         out = ["" for _ in segments]
@@ -109,7 +114,9 @@ class ArgosEngine:
         prefix = [files.source_prefix] if files.source_prefix else []
         sources = [prefix + processor.encode(segments[i].strip(), out_type=str) for i in todo]
         try:
-            hypotheses = self._translate_batch(translator, sources, files.target_prefix)
+            hypotheses = self._translate_batch(
+                translator, sources, files.target_prefix, beam_size or self.settings.beam_size
+            )
         except RuntimeError as exc:  # ctranslate2 reports its failures as RuntimeError
             raise TranslationError(f"{self.name} {files.model_id} failed on {pair}: {exc}") from exc
         for index, source, tokens in zip(todo, sources, hypotheses, strict=True):
@@ -126,7 +133,7 @@ class ArgosEngine:
                 str(files.model_dir),
                 device="cpu",
                 compute_type=s.compute_type,
-                inter_threads=s.inter_threads,
+                inter_threads=s.inter_threads or 1,
                 intra_threads=s.intra_threads,
             )
         except (RuntimeError, ValueError) as exc:
@@ -142,14 +149,14 @@ class ArgosEngine:
         return int(self.settings.length_ratio * source_tokens) + self.settings.length_extra
 
     def _translate_batch(
-        self, translator: Any, sources: list[list[str]], prefix: str
+        self, translator: Any, sources: list[list[str]], prefix: str, beam_size: int
     ) -> list[list[str]]:
         s = self.settings
         longest = max(len(tokens) for tokens in sources)
         results = translator.translate_batch(
             sources,
             target_prefix=[[prefix] for _ in sources] if prefix else None,
-            beam_size=s.beam_size,
+            beam_size=beam_size,
             max_batch_size=s.max_batch_size,
             batch_type="examples",
             # One bound for the call (from the longest source, plus the prefix token); each
@@ -164,10 +171,23 @@ class ArgosEngine:
 class _HeldModels:
     """The engine, with each model loaded on first use and kept until :meth:`release`."""
 
-    def __init__(self, engine: ArgosEngine) -> None:
+    def __init__(
+        self,
+        engine: ArgosEngine,
+        loaded: dict[str, tuple[ModelFiles, Any]] | None = None,
+        beam_size: int | None = None,
+    ) -> None:
         self.engine = engine
         self.name = engine.name
-        self._loaded: dict[str, tuple[ModelFiles, Any]] = {}
+        self._loaded: dict[str, tuple[ModelFiles, Any]] = {} if loaded is None else loaded
+        self._beam_size = beam_size
+
+    def for_retry(self) -> tuple[_HeldModels, str]:
+        """The same loaded models, decoding with ``retry_beam_size`` (see engine.retry_engine)."""
+        beam = self.engine.settings.retry_beam_size
+        if beam == self.engine.settings.beam_size:
+            return self, ""
+        return _HeldModels(self.engine, self._loaded, beam), f" retry-beam{beam}"
 
     def pairs(self) -> set[tuple[str, str]]:
         return self.engine.pairs()
@@ -186,7 +206,7 @@ class _HeldModels:
         if pair not in self._loaded:
             return ["" for _ in segments]
         files, translator = self._loaded[pair]
-        return self.engine._translate_loaded(files, translator, segments, pair)
+        return self.engine._translate_loaded(files, translator, segments, pair, self._beam_size)
 
     def release(self) -> None:
         self._loaded.clear()

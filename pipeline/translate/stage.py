@@ -30,7 +30,7 @@ from pipeline.document import Attribution, Document, Finding, Origin, Segment, t
 from pipeline.errors import ConfigError, TranslationError
 from pipeline.store import IssuePaths, write_json
 from pipeline.translate import review
-from pipeline.translate.engine import ENGINES, Engine, EngineSettings
+from pipeline.translate.engine import ENGINES, Engine, EngineSettings, threads_for
 from pipeline.translate.glossary import Glossary, load_glossary
 from pipeline.translate.machine import machine_translate
 from pipeline.translate.memory import TranslationMemory
@@ -88,7 +88,8 @@ def translate_issue(
     language's document.json (``write=False``: touch no build file, e.g. for a PO export;
     the translation memory, a cache, is still filled). Results come back in the order of
     ``langs``."""
-    settings = settings or EngineSettings()
+    targets = [lang for lang in dict.fromkeys(langs) if lang != source.source_lang]
+    settings = threads_for(settings or EngineSettings(), len(targets))
     split = split_document(source)
     issue = _Issue(
         config,
@@ -99,7 +100,6 @@ def translate_issue(
         load_glossary(paths.glossary),
         TranslationMemory(),
     )
-    targets = [lang for lang in dict.fromkeys(langs) if lang != source.source_lang]
     results: dict[str, LanguageResult] = {}
     if source.source_lang in langs:
         results[source.source_lang] = _source_result(issue)
