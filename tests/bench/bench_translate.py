@@ -315,6 +315,7 @@ def stage_runner() -> Iterator[tuple[StageRun, list[str]]]:
     from pipeline.config import load_issue
     from pipeline.ingest import ingest_file
     from pipeline.store import IssuePaths
+    from pipeline.translate.engine import EngineSettings
     from pipeline.translate.stage import translate_issue
 
     config = load_issue(ISSUE / "issue.toml")
@@ -324,7 +325,8 @@ def stage_runner() -> Iterator[tuple[StageRun, list[str]]]:
 
         def run(langs: list[str], memory: str) -> dict[str, Any]:
             os.environ["NEWSLETTER_CACHE_DIR"] = str(Path(tmp) / memory)
-            call = functools.partial(translate_issue, settings=settings(len(langs)))
+            # unresolved threads: the stage gives one language alone both cores, as in a build
+            call = functools.partial(translate_issue, settings=EngineSettings())
             cpu = time.process_time()
             seconds, results = timed(functools.partial(call, config, paths, source, langs))
             return {
