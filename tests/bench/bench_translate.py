@@ -178,7 +178,7 @@ def job_engine_vs_raw() -> dict[str, Any]:
 
     from pipeline.translate.argos import ArgosEngine, model_files
 
-    s = settings()
+    s = settings(inter_threads=1)  # one thread: the throughput row is per core
     texts = sentences()
     files = model_files("en", "de")
     sp = spm.SentencePieceProcessor(model_file=str(files.sentencepiece))
