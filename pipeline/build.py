@@ -184,6 +184,8 @@ def _language_entry(result: LanguageResult, render: RenderResult | None) -> dict
         # were not used ("marian: no model for en→hr")
         "engine_candidates": list(result.candidates),
         "engines_passed_over": list(result.passed_over),
+        # models whose licence asks to be named (CC-BY), as the e-mail names them
+        "attributions": [vars(a) for a in result.document.attributions] if result.document else [],
         "segments": counts,
         "reviewed_share": _reviewed_share(counts, result.status),
         "findings": [stage_finding(f, "translate") for f in result.findings],

@@ -5,8 +5,11 @@ Plain frozen dataclasses with no I/O. ``to_dict``/``from_dict`` give the JSON sh
 
 A *source* Document comes from ingest (``lang == source_lang``, no segments). A *translated*
 Document has the same blocks and speakers with translated text, ``fields`` holding the
-translated issue fields (title, subject, preheader, pull_quote) and ``segments`` recording,
-for every sentence, its source, its text and where that text came from (:class:`Origin`).
+translated issue fields (title, subject, preheader, pull_quote, ``link.N`` for the link
+labels) and ``segments`` recording, for every sentence, its source, its text and where that
+text came from (:class:`Origin`). Its ``attributions`` name the models whose licence asks to
+be named where their translation is published (CC-BY): the e-mail names them beside its
+machine-translation notice.
 
 **Lists.** A paragraph is normally one line of text. A list is a paragraph with one item per
 line, each line starting with its marker as the editor wrote it (``- ``, ``• ``, ``1) ``,
@@ -14,8 +17,9 @@ line, each line starting with its marker as the editor wrote it (``- ``, ``• `
 paragraph without a line break is never a list, so documents without lists are unchanged.
 
 Segment keys name the place a sentence belongs to:
-``b{block}.p{paragraph}.s{sentence}`` for the body, ``field.{name}`` for issue fields and
-``role.{speaker_id}`` for a speaker's role.
+``b{block}.p{paragraph}.s{sentence}`` for the body, ``field.{name}`` for issue fields
+(``field.link.{index}`` for the label of a ``[[links]]`` button) and ``role.{speaker_id}`` for
+a speaker's role.
 """
 
 from __future__ import annotations
@@ -106,6 +110,16 @@ class Origin:
 
 
 @dataclass(frozen=True)
+class Attribution:
+    """A model whose licence asks to be named where its translation is published."""
+
+    model: str  # the model identity, as in Origin.model ("hplt-en-hr-v1.0@e3360cdbdfa9")
+    name: str  # what readers see ("HPLT MT v1.0 English–Croatian")
+    licence: str  # SPDX identifier ("CC-BY-4.0")
+    url: str | None = None
+
+
+@dataclass(frozen=True)
 class Segment:
     key: str
     source: str
@@ -132,6 +146,7 @@ class Document:
     lang: str = ""
     fields: Mapping[str, str] = field(default_factory=dict)
     segments: tuple[Segment, ...] = ()
+    attributions: tuple[Attribution, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.lang:
@@ -168,6 +183,10 @@ def to_dict(doc: Document) -> dict[str, Any]:
             }
             for s in doc.segments
         ]
+    if doc.attributions:
+        out["attributions"] = [
+            {k: v for k, v in vars(a).items() if v is not None} for a in doc.attributions
+        ]
     return out
 
 
@@ -185,6 +204,7 @@ def from_dict(data: Mapping[str, Any]) -> Document:
             Segment(s["key"], s["source"], s["text"], Origin(**s["origin"]))
             for s in data.get("segments", [])
         ),
+        attributions=tuple(Attribution(**a) for a in data.get("attributions", [])),
     )
 
 

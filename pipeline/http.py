@@ -20,6 +20,8 @@ injected: tests hand in one with an ``httpx.MockTransport``) and wrapped in a :c
   window; interrupting the wait is safe.
 * A 2xx answer that is not the JSON the caller reads is :class:`UnexpectedAnswer`: unknown is
   never taken for empty.
+* :meth:`Service.stream` opens a download; :mod:`pipeline.download` builds resumable file
+  downloads on it.
 """
 
 from __future__ import annotations

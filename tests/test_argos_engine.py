@@ -100,6 +100,25 @@ print(json.dumps({{"texts": texts, "calls": CALLS, "loads": LOADS, "lengths": le
     assert out["argos_translate"] is False
 
 
+def test_the_retry_view_decodes_greedily_with_the_loaded_model(
+    argos_env: ArgosEnv, argos_index: IndexServer
+) -> None:
+    install(argos_env, argos_index, "de")
+    out = run_json(
+        argos_env,
+        f"""
+from pipeline.translate.engine import retry_engine
+segments = {SEGMENTS!r}
+with engine.hold_models() as held:
+    held.translate("en", "de", segments)
+    retry, tag = retry_engine(held)
+    retry.translate("en", "de", segments[:1])
+print(json.dumps({{"beams": [c["beam"] for c in CALLS], "loads": len(LOADS), "tag": tag}}))
+""",
+    )
+    assert out == {"beams": [2, 1], "loads": 1, "tag": " retry-beam1"}
+
+
 def test_two_languages_on_two_threads_match_the_sequential_run(
     argos_env: ArgosEnv, argos_index: IndexServer
 ) -> None:
@@ -266,3 +285,24 @@ def test_the_bench_report_says_na_instead_of_dividing_by_zero() -> None:
     assert "1 model calls, no retries" in report
     assert "empty glossary | **40.0 s**" in report
     assert "- engine_vs_raw failed: boom" in report
+
+
+def test_the_paired_figure_is_the_median_of_whole_rounds_never_a_scaled_subset() -> None:
+    from tests.bench.paired_argos import summarise
+    from tests.bench.translate_report import markdown
+
+    rounds = [
+        {"argos": {"seconds": a}, "argos-1-thread": {"seconds": 10.0},
+         "glossary": {"seconds": g}, "noglossary": {"seconds": 4.0}}
+        for a, g in ((40.0, 5.0), (20.0, 4.0), (60.0, 5.0))
+    ]  # fmt: skip
+    figures = summarise(rounds, 32)
+    assert figures["ratio_glossary"]["each"] == [8.0, 5.0, 12.0]
+    assert figures["ratio_glossary"]["median"] == 8.0
+    report = markdown({"standin_build_s": 0.0, "total_s": 1.0, "paired": figures})
+    assert (
+        "40.0 s (20.0–60.0) vs 5.0 s (4.0–5.0) = **8.0×** faster (median; rounds 8.0, 5.0" in report
+    )
+    assert "ARGOS_INTRA_THREADS=1 (10.0 s (10.0–10.0)): 2.0× (rounds 2.0, 2.5, 2.0)" in report
+    failed = markdown({"standin_build_s": 0.0, "total_s": 1.0, "paired": {"error": "no uv"}})
+    assert "| (b) vs stock argostranslate | not measured: no uv | |" in failed

@@ -17,7 +17,6 @@ from tests.support.fake_engine import FakeEngine, registered
 from tests.support.translate import SLUG, make_project
 
 STAGES = ("issue ", "ingest: ", "translate: ", "render: ", "preview: ")
-NO_INDEX_PACKAGE = ("hr", "mt")
 
 
 @pytest.fixture
@@ -56,12 +55,11 @@ def test_without_models_a_build_prints_stages_a_table_and_one_line_to_install_th
     about_models = [line for line in lines if re.search(r"no model|make models|unavailable", line)]
     about_models = [line for line in about_models if not line.startswith("  ")]
     assert len(about_models) == 1, about_models
-    installable = [lang for lang in EU_LANGUAGES if lang not in ("en", *NO_INDEX_PACKAGE)]
-    assert about_models[0].startswith("warning: no model for 23 languages (")
-    assert f"make models ISSUE={SLUG} LANGS={','.join(installable)} installs 21;" in about_models[0]
-    assert about_models[0].endswith(
-        "installs 21; for hr mt the Argos index has none: translate by hand "
-        f"(newsletter review export issues/{SLUG} --lang hr)"
+    # Argos packages for 21 languages, the model catalogue's Marian models for hr and mt.
+    installable = [lang for lang in EU_LANGUAGES if lang != "en"]
+    assert about_models[0] == (
+        "warning: no model for 23 languages (" + " ".join(installable) + "): "
+        f"make models ISSUE={SLUG} LANGS={','.join(installable)} installs them"
     )
     # One note per deliverability check left out (the tests leave the slow ones out), each once.
     notes = [line for line in lines if line.startswith("note: ")]
@@ -103,7 +101,9 @@ def _left_out(*langs: str) -> dict[str, LanguageResult]:
     }
 
 
-def test_the_missing_models_line_says_what_to_do_in_each_case() -> None:
+def test_the_missing_models_line_says_what_to_do_in_each_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def line(engine: str, *langs: str) -> str | None:
         return missing_models_line(_left_out(*langs), slug="s", engine=engine, source_lang="en")
 
@@ -112,8 +112,15 @@ def test_the_missing_models_line_says_what_to_do_in_each_case() -> None:
         line("argos", "de")
         == "no model for 1 language (de): make models ISSUE=s LANGS=de installs them"
     )
+    # The built-in model catalogue names Marian models for Croatian and Maltese.
+    assert line("argos", "de", "hr", "mt") == (
+        "no model for 3 languages (de hr mt): make models ISSUE=s LANGS=de,hr,mt installs them"
+    )
+    empty = tmp_path / "catalogue.toml"
+    empty.write_text("# no models\n", encoding="utf-8")
+    monkeypatch.setenv("NEWSLETTER_MODEL_CATALOGUE", str(empty))
     assert line("argos", "hr", "mt") == (
-        "no model for 2 languages (hr mt): the Argos index has none: translate by hand "
+        "no model for 2 languages (hr mt): no index or catalogue has one: translate by hand "
         "(newsletter review export issues/s --lang hr)"
     )
     assert line("libretranslate", "de", "hr") == (

@@ -72,7 +72,7 @@ def test_install_for_an_issue_installs_every_language_and_warns_about_the_rest(
     result = served_env(argos_env, argos_index).cli("models", "install", "--issue", str(issue))
     assert result.returncode == 0, result.stderr
     assert installed_folders(argos_env) == ["translate-en_de-1_0", "translate-en_fr-1_0"]
-    assert "no argos package for en→hr" in result.stderr
+    assert "no argos package or catalogue model for en→hr" in result.stderr
 
 
 def test_a_french_issue_installs_both_hops_of_a_pivot(
@@ -89,7 +89,7 @@ def test_a_french_issue_installs_both_hops_of_a_pivot(
     ("langs", "message"),
     [
         (["xx"], "error: unknown language 'xx'; use EU language codes"),
-        (["hr"], "error: the argos index has no package for en→hr"),
+        (["hr"], "error: neither the argos index nor the model catalogue has a model for en→hr"),
     ],
 )
 def test_unknown_or_unoffered_language_exits_2(

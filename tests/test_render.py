@@ -196,7 +196,8 @@ def test_untranslated_fields_fall_back_to_the_source_and_warn() -> None:
     result = render_email(fx.config(), doc, provider="brevo", languages=LANGS)
     assert result.subject == fx.config().subject
     codes = [f.where or f.message for f in result.findings if f.code == "field-untranslated"]
-    assert len(codes) == 3  # subject, preheader, pull_quote
+    assert len(codes) == 5  # subject, preheader, pull_quote and the two link labels
+    assert codes[-2:] == ["field.link.0", "field.link.1"]  # anchored at their segments
     assert "Mehr über CECOP erfahren" not in result.html  # link labels fall back too
     assert "Read more about CECOP" in result.html
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests import golden
+from tests.support import render as fx
 
 
 @pytest.fixture(scope="module")
@@ -24,3 +25,14 @@ def test_matches_the_golden_file(rendered: dict[str, dict[str, str]], lang: str,
     assert rendered[lang][name] == expected, (
         f"{path} differs: run `make golden` and review the diff"
     )
+
+
+def test_the_german_fixture_holds_only_segments_the_stage_makes() -> None:
+    """The golden German e-mail once hid untranslated link labels: its fixture invented
+    ``link.*`` segments the stage never made. Now every segment is one the stage makes."""
+    from pipeline.translate.segment import all_segments, split_document
+
+    source = fx.english()
+    made = all_segments(fx.config(), source, split_document(source))
+    assert [(s.key, s.source) for s in fx.german().segments] == made
+    assert {"field.link.0", "field.link.1"} <= {key for key, _ in made}

@@ -278,7 +278,8 @@ def test_finished_batches_are_in_the_memory_when_a_later_one_fails(
         project.config, project.paths, source_document(), ["en", "de"], engine="libretranslate"
     )
     assert again["de"].status == "direct"
-    assert (again["de"].stats["memory"], again["de"].stats["engine"]) == (8, 4)
+    stats = again["de"].stats
+    assert stats["memory"] == 8 and stats["engine"] == stats["segments"] - 8 > 0
     done_before = {t for r in broken.requests[:2] for t in r["q"]}
     assert not {t for r in healthy.requests for t in r["q"]} & done_before
 

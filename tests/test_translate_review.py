@@ -56,7 +56,9 @@ def test_export_writes_fuzzy_machine_entries_with_key_and_model(
     assert entry.fuzzy
     assert "fake fake-en_de 1.0" in entry.comment
     assert po.metadata["Language"] == "de"
-    assert len(po) == 12  # 4 fields + 1 role + 7 sentences, each its own msgctxt
+    assert len(po) == 14  # 4 fields + 2 link labels + 1 role + 7 sentences, each its own msgctxt
+    link = next(e for e in po if e.msgctxt == "field.link.0")
+    assert (link.msgid, link.msgstr) == ("Read more about CECOP", "[de] Read more about CECOP")
 
 
 def test_a_reviewed_entry_wins_over_memory_and_engine_for_good(
@@ -68,7 +70,7 @@ def test_a_reviewed_entry_wins_over_memory_and_engine_for_good(
     result = build(project, ["en", "de"])["de"]
     assert len(fake.calls) == calls  # everything else still comes from the memory
     assert result.document is not None
-    first = result.document.segments[5]
+    first = result.document.segments[7]
     assert (first.key, first.text, first.origin.kind) == (
         "b0.p0.s0",
         "CECOP traf sich mit seinem Mitglied Smart.",
@@ -81,7 +83,7 @@ def test_a_reviewed_entry_wins_over_memory_and_engine_for_good(
     with registered(FakeEngine(version="2.0")):
         again = build(project, ["en", "de"])["de"]
     assert again.document is not None
-    assert again.document.segments[5].text == "CECOP traf sich mit seinem Mitglied Smart."
+    assert again.document.segments[7].text == "CECOP traf sich mit seinem Mitglied Smart."
     po = polib.pofile(str(project.paths.po_file("de")))
     kept = next(e for e in po if e.msgctxt == "b0.p0.s0")
     assert not kept.fuzzy and kept.msgstr.startswith("CECOP traf")
@@ -123,7 +125,7 @@ def test_hr_with_a_complete_po_file_is_human_only(project: Project, fake: FakeEn
     assert "please translate" in po[0].comment
     partial = build(project, ["en", "hr"])["hr"]
     assert partial.status == "unavailable"
-    assert partial.message is not None and "reviews 0 of 12 segments" in partial.message
+    assert partial.message is not None and "reviews 0 of 14 segments" in partial.message
     for entry in po:
         entry.msgstr = f"(hr) {entry.msgid}"
     po.save(str(project.paths.po_file("hr")))

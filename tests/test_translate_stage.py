@@ -58,7 +58,15 @@ def test_first_run_translates_everything_in_one_call_per_language(
     assert [s.name for s in de.document.speakers] == ["CECOP", "Anne-Laure Desgris"]
     assert de.document.speakers[1].role == "[de] Co-CEO of the cooperative Smart Belgium"
     assert de.document.fields["subject"].startswith("[de] ")
-    assert set(de.document.fields) == {"title", "subject", "preheader", "pull_quote"}
+    assert set(de.document.fields) == {
+        "title",
+        "subject",
+        "preheader",
+        "pull_quote",
+        "link.0",
+        "link.1",
+    }
+    assert de.document.fields["link.0"] == "[de] Read more about CECOP"  # a button's label
     assert {s.origin for s in de.document.segments} == {Origin("engine", "fake", "fake-en_de 1.0")}
     assert de.stats["segments"] == de.stats["engine"] == len(de.document.segments)
     on_disk = from_dict(read_json(project.paths.lang_document_json("de")))
@@ -408,3 +416,67 @@ def test_placeholder_debris_never_reaches_the_reader(project: Project) -> None:
     # The masked output kept more terms, but "__ __" must not be printed: the retry wins.
     assert text["b0.p0.s0"] == "[de] Cecop sat down with its member ."
     assert "__" not in " ".join(text.values())
+
+
+def test_a_german_build_translates_the_link_labels(project: Project, fake: FakeEngine) -> None:
+    """The buttons' labels were never segments: a German e-mail said "Read more about CECOP"
+    with no warning. They go through the engine (masked), the memory and the render now."""
+    from pipeline.render import render_email
+
+    de = run(project, ["en", "de"])["de"]
+    assert de.document is not None
+    labels = {s.key: (s.source, s.text) for s in de.document.segments if "link" in s.key}
+    assert labels == {
+        "field.link.0": ("Read more about CECOP", "[de] Read more about CECOP"),
+        "field.link.1": ("Discover Smart Belgium", "[de] Discover Smart Belgium"),
+    }
+    assert any("Read more about __0__" in text for text in fake.calls[0][2])  # masked
+    email = render_email(project.config, de.document, provider="brevo", languages=["en", "de"])
+    assert email.html.count("Read more about CECOP") == email.html.count("[de] Read more about")
+    assert "[de] Discover Smart Belgium" in email.text
+    assert not [f for f in email.findings if f.code == "field-untranslated"]
+
+
+class CheapRetry(FakeEngine):
+    """A fake whose second pass (lost placeholders) has a decoding of its own, like argos."""
+
+    def __init__(self) -> None:
+        super().__init__(lose_placeholders=True)
+        self.retry = FakeEngine()
+
+    def for_retry(self) -> tuple[FakeEngine, str]:
+        return self.retry, " retry-beam1"
+
+
+def test_the_second_pass_uses_the_engines_retry_decoding_with_its_own_memory_rows(
+    project: Project,
+) -> None:
+    with registered(CheapRetry()) as eng:
+        cold = run(project, ["en", "de"])["de"]
+    assert eng.calls and eng.retry.calls  # first pass on the engine, the retry on its view
+    retried = eng.retry.calls[0][2]
+    assert retried and all("__" not in text for text in retried)  # every lost term unmasked
+    # Warm: both passes come from the memory (the retry's rows under their own key), and the
+    # text is the same as cold.
+    with registered(CheapRetry()) as warm_eng:
+        warm = run(project, ["en", "de"])["de"]
+    assert warm_eng.calls == [] and warm_eng.retry.calls == []
+    assert warm.document is not None and cold.document is not None
+    assert [s.text for s in warm.document.segments] == [s.text for s in cold.document.segments]
+    assert warm.findings == cold.findings
+    # Without the glossary the first pass sends what the retry sent (nothing is masked): it is
+    # not answered from the retry's rows, which were decoded differently.
+    project.paths.glossary.write_text("protect = []\n", encoding="utf-8")
+    with registered(FakeEngine()) as plain:
+        run(project, ["en", "de"])
+    assert plain.calls and set(retried) <= set(plain.calls[0][2])
+
+
+def test_one_language_alone_gets_every_translator_thread() -> None:
+    from pipeline.translate.engine import threads_for
+
+    settings = EngineSettings()
+    assert settings.inter_threads == 0  # auto
+    assert threads_for(settings, 1).inter_threads == settings.parallel_languages
+    assert threads_for(settings, 23).inter_threads == 1
+    assert threads_for(EngineSettings(inter_threads=3), 1).inter_threads == 3  # as asked

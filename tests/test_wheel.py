@@ -65,3 +65,8 @@ def test_the_installed_wheel_builds_an_issue_from_any_folder(tmp_path: Path) -> 
     assert 'lang="en"' in (out / "en" / "email.html").read_text(encoding="utf-8")
     assert (out / "preview" / "index.html").is_file()
     assert (out / "preview" / "en.html").is_file()
+    # The Marian model catalogue (data) ships too: models list reads it without the network.
+    listing = _run(["newsletter", "models", "list", "--installed"], site, env)
+    catalogue = "from pipeline.translate.catalogue import load_catalogue; print(load_catalogue())"
+    assert "hplt-en-hr-v1.0" in _run([str(python), "-c", catalogue], site, env)
+    assert "Traceback" not in listing

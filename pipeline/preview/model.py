@@ -56,6 +56,8 @@ class LanguageView:
     document_file: str | None  # relative to build/<slug>/
     shots: Mapping[int, str] = field(default_factory=dict)
     spam: Mapping[str, Any] | None = None  # SpamAssassin's {score, max, rules}, when it ran
+    # "name (licence)" of each model whose licence asks to be named (CC-BY), as the e-mail does
+    attributions: tuple[str, ...] = ()
 
     @property
     def page_href(self) -> str:
@@ -176,7 +178,12 @@ def language_view(paths: IssuePaths, code: str, entry: Mapping[str, Any]) -> Lan
         eml_href=hrefs["eml"],
         document_file=document,
         spam=entry.get("spam") if isinstance(entry.get("spam"), dict) else None,
+        attributions=tuple(_attribution(a) for a in entry.get("attributions") or []),
     )
+
+
+def _attribution(credit: Mapping[str, Any]) -> str:
+    return f"{credit.get('name') or credit.get('model')} ({credit.get('licence')})"
 
 
 def _safe_name(code: str, namer: Any) -> str:

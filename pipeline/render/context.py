@@ -89,9 +89,19 @@ def paragraph_view(value: str, text: Callable[[str], Any]) -> Any:
 
 
 @dataclass(frozen=True)
+class Credit:
+    """A translation model named beside the notice, because its licence asks (CC-BY)."""
+
+    name: Any
+    licence: Any
+    url: str | None
+
+
+@dataclass(frozen=True)
 class Disclaimer:
     language: str  # the original's language, named in the reader's language
     url: str | None  # the original's web version, when web_url is set
+    credits: tuple[Credit, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -247,6 +257,18 @@ def _field(config: IssueConfig, doc: Document, name: str, notes: Notes) -> str |
     return fallback
 
 
+def _link_label(doc: Document, index: int, label: str, notes: Notes) -> str:
+    """A ``[[links]]`` button's label in the document's language (translated as
+    ``field.link.<index>``); the source label, with a warning, when it has none."""
+    value = doc.fields.get(f"link.{index}")
+    if value:
+        return value
+    if not doc.is_source:
+        message = f"the link label {label!r} has no translation; using the source"
+        notes.add("warning", "field-untranslated", message, f"field.link.{index}")
+    return label
+
+
 def _disclaimer(config: IssueConfig, doc: Document, notes: Notes) -> Disclaimer | None:
     if not is_machine_translated(doc):
         return None
@@ -259,7 +281,8 @@ def _disclaimer(config: IssueConfig, doc: Document, notes: Notes) -> Disclaimer 
             "the machine-translation notice cannot link the original: "
             'add web_url = "https://…/{slug}/{lang}/" to issue.toml',
         )
-    return Disclaimer(language, url)
+    credits = tuple(Credit(a.name, a.licence, a.url) for a in doc.attributions)
+    return Disclaimer(language, url, credits)
 
 
 @lru_cache(maxsize=64)
@@ -335,11 +358,10 @@ def build_context(
         ],
         "items": items,
         "links": [
-            {"label": text(doc.fields.get(f"link.{i}") or link.label), "url": track(link.url)}
+            {"label": text(_link_label(doc, i, link.label, notes)), "url": track(link.url)}
             for i, link in enumerate(config.links)
         ],
-        "disclaimer": disclaimer
-        and Disclaimer(text(disclaimer.language), disclaimer.url and track(disclaimer.url)),
+        "disclaimer": disclaimer and _escaped(disclaimer, text, track),
         "other_languages": [
             OtherLanguage(o.lang, text(o.name), track(o.url))
             for o in _other_languages(config, doc.lang, languages)
@@ -350,6 +372,16 @@ def build_context(
             tags.mirror if provider in PLACEHOLDERS else track(tags.mirror), provider, text
         ),
     }
+
+
+def _escaped(
+    disclaimer: Disclaimer, text: Callable[[str], Any], track: Callable[[str], str]
+) -> Disclaimer:
+    """The notice's words escaped for the part; the original's link with campaign tags
+    (the models' own pages are not ours to tag)."""
+    credits = tuple(Credit(text(c.name), text(c.licence), c.url) for c in disclaimer.credits)
+    url = disclaimer.url and track(disclaimer.url)
+    return Disclaimer(text(disclaimer.language), url, credits)
 
 
 def _tag(value: str, provider: str, text: Callable[[str], Any]) -> Any:

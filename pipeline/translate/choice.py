@@ -26,6 +26,7 @@ from pipeline.translate.route import Pair, Route, find_route
 # Engines that live in their own module register themselves when imported.
 ENGINE_MODULES = {
     "argos": "pipeline.translate.argos",
+    "marian": "pipeline.translate.marian",
     "libretranslate": "pipeline.translate.libretranslate",
     "apertium": "pipeline.translate.apertium",
 }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping
+from collections.abc import Set
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -116,20 +116,26 @@ def _register_review(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    """Argos packages (installed, and offered by the index), then Marian models (installed,
+    and named by the catalogue) with their licence and where they come from."""
     from pipeline.translate import models
+    from pipeline.translate.marian import installed_models
 
     if args.installed:
         for pair, version in sorted(models.installed_versions().items()):
             print(f"{pair[0]}→{pair[1]}  {version}")
+        for m in sorted(installed_models(), key=lambda m: m.pair):
+            print(f"{m.pair[0]}→{m.pair[1]}  {m.model_id} (marian, {m.licence})")
         _list_apertium()
         return 0
     rows = models.list_packages()
-    print(f"{'pair':<8} {'package':<18} {'installed':<10} {'index':<8} state")
+    print(f"{'pair':<8} {'kind':<7} {'package':<18} {'installed':<12} {'offered':<12} state")
     for row in rows:
         print(
-            f"{row.pair[0]}→{row.pair[1]:<5} {row.code:<18} {row.installed or '-':<10} "
-            f"{row.available or '-':<8} {row.state}"
+            f"{row.pair[0]}→{row.pair[1]:<5} {'argos':<7} {row.code:<18} "
+            f"{row.installed or '-':<12} {row.available or '-':<12} {row.state}"
         )
+    _list_marian()
     _list_apertium()
     return 0
 
@@ -139,14 +145,40 @@ def _list_apertium() -> None:
     from pipeline.translate.apertium import installed_modes
 
     for (source, target), mode in sorted(installed_modes().items()):
-        print(f"{source}→{target}  apertium {mode.name} ({mode.package})")
+        print(f"{source}→{target:<5} {'apertium':<7} {mode.name:<18} (Debian {mode.package})")
+
+
+def _list_marian() -> None:
+    from pipeline.translate import installer
+    from pipeline.translate.marian import installed_models
+
+    entries = installer.catalogue()
+    have = {m.pair: m for m in installed_models()}
+    for pair in sorted(set(entries) | set(have)):
+        entry, model = entries.get(pair), have.get(pair)
+        installed = model.model_id.split("@")[1] if model else "-"
+        offered = entry.revision[:12] if entry else "-"
+        state = "available" if model is None else "installed"
+        if model and entry and installed != offered:
+            state = "update available"
+        if entry is not None:
+            code, licence, source = entry.id, entry.licence, entry.source
+        else:
+            assert model is not None  # the pair came from one of the two
+            code, licence = str(model.metadata["code"]), model.licence
+            source = str(model.metadata.get("source", "?"))
+        print(
+            f"{pair[0]}→{pair[1]:<5} {'marian':<7} {code:<18} {installed:<12} {offered:<12} "
+            f"{state} ({licence or '?'}, {source})"
+        )
 
 
 def cmd_install(args: argparse.Namespace) -> int:
-    """Install, for each target, the direct package from the source language, else both hops
-    through English; a target already reachable with installed packages needs no index."""
+    """Install, for each target, the direct model from the source language, else both hops
+    through English: an argos package where the index offers one, else the Marian model the
+    catalogue names. A target already reachable with installed models needs no index."""
     from pipeline.languages import EU_LANGUAGES
-    from pipeline.translate import models
+    from pipeline.translate import installer, models
 
     source, targets, whole_issue = _targets(args)
     unknown = [lang for lang in [source, *targets] if lang not in EU_LANGUAGES]
@@ -158,35 +190,35 @@ def cmd_install(args: argparse.Namespace) -> int:
     if not targets:
         print(f"nothing to install: {source} is the source language")
         return 0
-    have = models.installed_versions()
+    have, entries = installer.installed(), installer.catalogue()
     todo = [lang for lang in targets if (source, lang) not in have]
-    offered, index = set(have), _index_for(source, todo, have)
-    offered |= {(p.from_code, p.to_code) for p in index or ()}
+    index = _index_for(source, todo, set(have) | set(entries))
+    offered = set(have) | set(entries) | {(p.from_code, p.to_code) for p in index or ()}
     plan = models.plan_pairs(source, targets, offered)
     missing = sorted(lang for lang, pairs in plan.items() if not pairs)
     if missing and not whole_issue:
         raise ConfigError(
-            f"the argos index has no package for {source}→{', '.join(missing)} (nor through "
-            "English). Add a human translation (issues/<slug>/translations/LANG.po) instead."
+            f"neither the argos index nor the model catalogue has a model for {source}→"
+            f"{', '.join(missing)} (nor through English). Add a human translation "
+            "(issues/<slug>/translations/LANG.po) instead, or a [[model]] to the catalogue."
         )
     for lang in missing:
         print(
-            f"warning: no argos package for {source}→{lang}, even through English; the build "
-            f"marks {lang} unavailable unless translations/{lang}.po exists",
+            f"warning: no argos package or catalogue model for {source}→{lang}, even through "
+            f"English; the build marks {lang} unavailable unless translations/{lang}.po exists",
             file=sys.stderr,
         )
     wanted = [pair for pairs in plan.values() for pair in pairs if pair not in have]
-    if wanted:
-        for model_id in models.install_pairs(list(dict.fromkeys(wanted)), index=index):
-            print(f"installed {model_id}")
+    for model_id in installer.install(list(dict.fromkeys(wanted)), index, entries):
+        print(f"installed {model_id}")
     for pair in sorted({pair for pairs in plan.values() for pair in pairs if pair in have}):
         print(f"already installed {pair[0]}→{pair[1]} {have[pair]}")
     return 0
 
 
-def _index_for(source: str, todo: list[str], have: Mapping[Pair, str]) -> list[IndexPackage] | None:
-    """The index, when a target lacks a direct package (None when none does). Offline, targets
-    that installed packages already reach through English need no index."""
+def _index_for(source: str, todo: list[str], have: Set[Pair]) -> list[IndexPackage] | None:
+    """The index, when a target lacks a direct model (None when none does). Offline, targets
+    that installed or catalogue models already reach need no index."""
     from pipeline.translate import models
 
     if not todo:

@@ -12,15 +12,20 @@ An engine that sends its work in several requests (a server) may also offer
 ``translate_batches``, yielding each batch as soon as it is done: the stage stores every
 finished batch in the memory at once (:func:`translate_in_batches`), so a failure in a later
 batch loses nothing that was already translated.
+
+Beyond the protocol, an engine may offer ``hold_models()`` (see :func:`held_models`),
+``attribution(source_lang, target_lang)`` (see :func:`attribution`) and ``for_retry()`` (see
+:func:`retry_engine`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
+from pipeline.document import Attribution
 from pipeline.errors import TranslationError
 
 
@@ -29,11 +34,17 @@ class EngineSettings:
     """Decoding and threading settings; the defaults are the measured best on 2 cores."""
 
     beam_size: int = 4
+    # The second pass over segments whose glossary placeholders the engine lost (see
+    # pipeline.translate.machine) decodes greedily: it is a fallback, the main text keeps its
+    # beam, and with the bench's stand-in it was a quarter of a language's model time at beam 4.
+    retry_beam_size: int = 1
     max_batch_size: int = 16  # measured: as fast as 64 here, and a third of the memory
     length_ratio: float = 2.0  # max decoding length = ratio * source tokens + length_extra
     length_extra: int = 10
     compute_type: str = "int8"
-    inter_threads: int = 1
+    # Batches translated at once by one language's translator; 0: the cores not used by other
+    # languages (a build of one language uses both cores, of many: one each; see the stage).
+    inter_threads: int = 0
     intra_threads: int = 1
     parallel_languages: int = 2  # languages translated at once (one translator each)
 
@@ -106,6 +117,32 @@ def held_models(engine: Engine) -> Iterator[Engine]:
         return
     with hold() as held:
         yield held
+
+
+def attribution(engine: Engine, source_lang: str, target_lang: str) -> Attribution | None:
+    """The credit the pair's model asks for where its translation is published (a CC-BY
+    model: name and licence), or None. Engines without such models need not implement it."""
+    credit = getattr(engine, "attribution", None)
+    return None if credit is None else credit(source_lang, target_lang)
+
+
+def retry_engine(engine: Engine) -> tuple[Engine, str]:
+    """The engine for the second pass over segments whose placeholders were lost, and a tag
+    that keeps its memory rows apart from the first pass's (they decode differently).
+
+    Engines with a cheaper decoding for it offer ``for_retry() -> (engine, tag)``; the others
+    are used as they are, with no tag."""
+    view = getattr(engine, "for_retry", None)
+    return (engine, "") if view is None else view()
+
+
+def threads_for(settings: EngineSettings, languages: int) -> EngineSettings:
+    """``settings`` with ``inter_threads`` 0 (auto) resolved: the languages translated at once
+    share ``parallel_languages`` threads, so one language alone gets all of them."""
+    if settings.inter_threads:
+        return settings
+    at_once = max(1, min(settings.parallel_languages, languages))
+    return replace(settings, inter_threads=max(1, settings.parallel_languages // at_once))
 
 
 EngineFactory = Callable[[EngineSettings], Engine]

@@ -1,8 +1,8 @@
 """Argos packages: read the package index, list, choose, download (streamed) and install them.
 
 The index is ``$ARGOS_PACKAGE_INDEX`` + ``index.json`` (http(s) or ``file://``). Downloads go
-through the HTTP boundary (:mod:`pipeline.http`: retries, error mapping) and stream into a
-temporary file behind a progress bar on stderr, are checked (a zip
+through the HTTP boundary (:mod:`pipeline.http`: retries, error mapping; :mod:`pipeline.download`:
+resumed with ``Range``) into a temporary file behind a progress bar on stderr, are checked (a zip
 with one top-level folder holding ``metadata.json`` for the expected pair) and then unpacked
 into argostranslate's packages folder. argostranslate's ``install_from_path`` is not used: it
 only unzips, and afterwards imports ``argostranslate.translate`` (which needs minisbd, left
@@ -98,7 +98,7 @@ def fetch_index(client: Any | None = None) -> list[IndexPackage]:
     """The translate packages the index offers; TranslationError when it cannot be read."""
     url = index_url()
     try:
-        raw = _read_url(url, client)
+        raw = read_url(url, client)
         entries = json.loads(raw)
     except (OSError, ValueError, RemoteError) as exc:
         raise TranslationError(
@@ -235,7 +235,9 @@ def _installed_folders(directory: Path, pair: Pair) -> list[Path]:
             data = json.loads(meta.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if (data.get("from_code"), data.get("to_code")) == pair:
+        # Only argos packages: a Marian model for the same pair ("type": "marian") stays.
+        argos = data.get("type", "translate") == "translate"
+        if argos and (data.get("from_code"), data.get("to_code")) == pair:
             found.append(meta.parent)
     return found
 
@@ -283,7 +285,7 @@ def download(
     errors = []
     for link in pkg.links:
         try:
-            _stream(link, target, client, progress, f"{pkg.from_code}→{pkg.to_code}")
+            fetch_file(link, target, client, progress, f"{pkg.from_code}→{pkg.to_code}")
             return target
         except (OSError, RemoteError) as exc:
             errors.append(f"{link}: {_reason(exc)}")
@@ -293,19 +295,26 @@ def download(
     )
 
 
-def _stream(url: str, target: Path, client: Any | None, progress: bool, label: str) -> None:
-    from tqdm import tqdm
-
+def fetch_file(url: str, target: Path, client: Any | None, progress: bool, label: str) -> None:
+    """Download ``url`` to ``target`` (atomic, resumed: :func:`pipeline.download.download_file`)
+    behind a progress bar on stderr; a ``file://`` URL is copied."""
     if urlparse(url).scheme == "file":
         shutil.copyfile(_file_path(url), target)
         return
-    with _service(client) as service, service.stream(url) as download, target.open("wb") as out:
-        bar = tqdm(total=download.total, unit="B", unit_scale=True, desc=label,
-                   file=sys.stderr, disable=not progress, leave=False)  # fmt: skip
-        with bar:
-            for chunk in download.chunks():
-                out.write(chunk)
-                bar.update(len(chunk))
+    from tqdm import tqdm
+
+    from pipeline.download import download_file
+
+    # disable=None: no bar when stderr is not a terminal (CI logs), as tqdm decides.
+    bar = tqdm(unit="B", unit_scale=True, desc=label, file=sys.stderr,
+               disable=None if progress else True, leave=False)  # fmt: skip
+
+    def show(done: int, total: int | None) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    with bar, _service(client) as service:
+        download_file(service, url, target, progress=show)
 
 
 def install_pairs(
@@ -370,7 +379,7 @@ def ensure_installed(
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _read_url(url: str, client: Any | None) -> bytes:
+def read_url(url: str, client: Any | None) -> bytes:
     if urlparse(url).scheme == "file":
         return _file_path(url).read_bytes()
     with _service(client) as service:

@@ -2,9 +2,11 @@
 
 Every paragraph becomes a :class:`SplitParagraph`: its sentences and the whitespace between
 them (``gaps``), so ``split.join()`` gives back the paragraph exactly, for any text. Sentence
-keys are ``b{block}.p{paragraph}.s{sentence}``; issue fields are ``field.{name}`` and speaker
-roles ``role.{speaker_id}`` (one segment each, never split). Speaker *names* are never
-segments: names of people and organisations are not translated.
+keys are ``b{block}.p{paragraph}.s{sentence}``; issue fields are ``field.{name}`` (the title,
+subject, preheader, pull quote and each ``[[links]]`` label as ``field.link.{index}``: every
+text of ``issue.toml`` a reader sees) and speaker roles ``role.{speaker_id}`` (one segment
+each, never split). Speaker *names* are never segments: names of people and organisations are
+not translated, and neither are the organisation's name and postal address.
 
 pysbd (``clean=False``) splits the 11 EU languages it knows; the others use a careful regex
 that only breaks after ``.!?…`` followed by space and an upper-case letter, digit or opening
@@ -157,12 +159,14 @@ def split_document(doc: Document) -> SplitDocument:
 
 
 def field_segments(config: IssueConfig) -> list[tuple[str, str]]:
-    """(``field.<name>``, text) for the issue fields that are set (pull_quote is optional)."""
+    """(``field.<name>``, text) for the issue fields that are set (pull_quote is optional),
+    then ``field.link.<i>`` for each link label."""
     values = {
         "title": config.title,
         "subject": config.subject,
         "preheader": config.preheader,
         "pull_quote": config.pull_quote,
+        **{f"link.{i}": link.label for i, link in enumerate(config.links)},
     }
     return [(f"field.{name}", text) for name, text in values.items() if text]
 

@@ -28,12 +28,12 @@ from tqdm import tqdm
 
 from pipeline import console
 from pipeline.config import IssueConfig
-from pipeline.document import Document, Finding, Origin, Segment, to_dict
+from pipeline.document import Attribution, Document, Finding, Origin, Segment, to_dict
 from pipeline.errors import TranslationError
 from pipeline.store import IssuePaths, write_json
 from pipeline.translate import review
 from pipeline.translate.choice import Choice, EngineChooser
-from pipeline.translate.engine import Engine, EngineSettings
+from pipeline.translate.engine import Engine, EngineSettings, threads_for
 from pipeline.translate.glossary import Glossary, load_glossary
 from pipeline.translate.machine import machine_translate
 from pipeline.translate.memory import TranslationMemory
@@ -41,8 +41,7 @@ from pipeline.translate.route import find_route
 from pipeline.translate.segment import SplitDocument, all_segments, assemble, split_document
 
 Status = Literal["source", "direct", "pivot", "human-only", "unavailable"]
-# The public Argos index (mid-2025) has no package to or from these, so pivoting fails too.
-NO_ARGOS_PACKAGE = frozenset({"hr", "mt"})
+_LOCAL_ENGINES = ("argos", "marian")  # local CTranslate2 models, installed by 'models install'
 
 
 @dataclass(frozen=True)
@@ -91,9 +90,9 @@ def translate_issue(
     the translation memory, a cache, is still filled). ``engine`` (``--engine``) is the
     default engine; ``[translate] engines`` in issue.toml chooses per language
     (:mod:`pipeline.translate.choice`). Results come back in the order of ``langs``."""
-    settings = settings or EngineSettings()
-    split = split_document(source)
     targets = [lang for lang in dict.fromkeys(langs) if lang != source.source_lang]
+    settings = threads_for(settings or EngineSettings(), len(targets))
+    split = split_document(source)
     chooser = EngineChooser(config, engine, settings)
     chooser.check_names(targets)
     results: dict[str, LanguageResult] = {}
@@ -119,36 +118,29 @@ def translate_issue(
 
 
 def _install_for(chooser: EngineChooser, source_lang: str, targets: Sequence[str]) -> None:
-    """Install argos packages for the languages that would use argos but lack a route."""
-    wanted = [
-        lang
-        for lang in targets
-        if "argos" in chooser.candidates(lang)
-        and not chooser.reachable_before("argos", source_lang, lang)
-    ]
-    if wanted:
-        install_models(chooser.engine("argos"), source_lang, wanted)
-        chooser.forget_pairs("argos")
+    """Install local models for the languages that would use argos or marian but lack a
+    route (and that no engine listed before it already translates)."""
+    for name in _LOCAL_ENGINES:
+        wanted = [
+            lang
+            for lang in targets
+            if name in chooser.candidates(lang)
+            and not chooser.reachable_before(name, source_lang, lang)
+        ]
+        if wanted:
+            install_models(chooser.engine(name), source_lang, wanted)
+            chooser.forget_pairs(name)
 
 
 def install_models(eng: Engine, source_lang: str, targets: Sequence[str]) -> None:
-    """Install the argos packages for languages with no route yet (offline: said once)."""
+    """Install the models for languages with no route yet (offline: said once)."""
     have = eng.pairs()
     missing = [t for t in targets if find_route(have, source_lang, t) is None]
-    if eng.name != "argos" or not missing:
+    if eng.name not in _LOCAL_ENGINES or not missing:
         return
-    from pipeline.translate import models
+    from pipeline.translate import installer
 
-    try:
-        offered = models.index_pairs()
-    except TranslationError as exc:
-        reason = exc.message.rstrip(".")
-        console.say(f"models: {reason}. Building the languages whose models are installed.")
-        return
-    plan = models.plan_pairs(source_lang, missing, offered)
-    wanted = [pair for hops in plan.values() for pair in hops]
-    if wanted:
-        models.ensure_installed(wanted, warn=console.say)
+    installer.install_missing(getattr(eng, "kinds", ("argos",)), source_lang, missing, console.say)
 
 
 def _translate_targets(
@@ -215,6 +207,7 @@ def _translate_language(
     origins = dict.fromkeys(human, Origin("human"))
     engine_name: str | None = None
     model: str | None = None
+    credits: tuple[Attribution, ...] = ()
     if route is None and remaining:
         return _unavailable(issue, choice, rev, findings, started)
     if route is not None and eng is not None:
@@ -225,12 +218,12 @@ def _translate_language(
             if strict:
                 raise
             return _unavailable(issue, choice, rev, findings, started, exc.message)
-        model = out.model
+        model, credits = out.model, out.attributions
         texts.update(out.texts)
         origins.update(out.origins)
         findings += out.findings
     status: Status = route.status if route is not None else "human-only"
-    doc = _document(issue, lang, texts, origins)
+    doc = replace(_document(issue, lang, texts, origins), attributions=credits)
     stats = _stats(issue, origins, started)
     return LanguageResult(
         lang, status, doc, engine_name, model, None, tuple(findings), stats,
@@ -283,11 +276,12 @@ def _unavailable_head(issue: _Issue, choice: Choice) -> str:
     src, lang = issue.source.source_lang, choice.lang
     if len(choice.candidates) > 1:
         return f"no engine can translate {src}→{lang} ({'; '.join(choice.passed_over)})"
-    if choice.first != "argos":
+    if choice.first not in _LOCAL_ENGINES:
         return f"engine {choice.first} cannot translate {src}→{lang}"
-    if lang in NO_ARGOS_PACKAGE or src in NO_ARGOS_PACKAGE:
-        return f"no argos model for {src}→{lang}: the Argos index has no package for it"
-    return f"no argos model for {src}→{lang}; run 'make models LANGS={lang}'"
+    from pipeline.translate.argos import model_hint
+
+    kinds = ("marian",) if choice.first == "marian" else ("argos", "marian")
+    return model_hint(src, lang, kinds, f"make models LANGS={lang}")
 
 
 def _source_result(issue: _Issue) -> LanguageResult:
@@ -334,6 +328,15 @@ def _progress_line(result: LanguageResult) -> str:
     )
 
 
+def _installable(source_lang: str, lang: str) -> bool:
+    """Whether 'make models' can install a model for the pair: an argos package (the public
+    index has one for every EU language but hr and mt) or a Marian model of the catalogue."""
+    from pipeline.translate.argos import NO_ARGOS_PACKAGE
+    from pipeline.translate.catalogue import offers
+
+    return NO_ARGOS_PACKAGE.isdisjoint({lang, source_lang}) or offers(source_lang, lang)
+
+
 def missing_models_line(
     results: Mapping[str, LanguageResult], *, slug: str, engine: str, source_lang: str
 ) -> str | None:
@@ -344,7 +347,7 @@ def missing_models_line(
         return None
     if engine != "argos":
         return f"engine {engine} has no model for {', '.join(missing)}: try another --engine"
-    installable = [lang for lang in missing if NO_ARGOS_PACKAGE.isdisjoint({lang, source_lang})]
+    installable = [lang for lang in missing if _installable(source_lang, lang)]
     by_hand = [lang for lang in missing if lang not in installable]
     fixes = []
     if installable:
@@ -353,6 +356,6 @@ def missing_models_line(
     if by_hand:
         export = f"newsletter review export issues/{slug} --lang {by_hand[0]}"
         which = "" if not installable else f"for {' '.join(by_hand)} "
-        fixes.append(f"{which}the Argos index has none: translate by hand ({export})")
+        fixes.append(f"{which}no index or catalogue has one: translate by hand ({export})")
     count = f"{len(missing)} language{'s' if len(missing) > 1 else ''}"
     return f"no model for {count} ({' '.join(missing)}): {'; '.join(fixes)}"

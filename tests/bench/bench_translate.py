@@ -33,12 +33,10 @@ SEED = ISSUE / "interview.txt"  # the seed interview (same text as shared/seeds/
 STOP_AFTER = 40  # tokens; about the seed's mean sentence length in the stand-in's vocabulary
 STANDIN = CACHE / f"standin-real-stop{STOP_AFTER}-v1"
 TARGETS = [lang for lang in EU_LANGUAGES if lang != "en"]  # 23
-ARGOS_WAY_EVERY = 5  # (b) runs on every third paragraph, scaled to the whole seed (time)
 Job = Callable[[], dict[str, Any]]
 Call = tuple[str, list[str], float]  # (pair "en→de", non-empty segments, seconds)
 JOB_ORDER = (
     "engine_vs_raw",
-    "argos_way",
     "sweep",
     "rss5",
     "engine_cold23",
@@ -59,6 +57,7 @@ def run() -> BenchSection:
     r: dict[str, Any] = {"standin_build_s": built}
     for job in JOB_ORDER:
         r[job] = child(job)
+    r["paired"] = paired()
     r["total_s"] = round(time.perf_counter() - started, 1)
     return BenchSection("Translate (argos engine, stand-in model)", markdown(r), r)
 
@@ -114,6 +113,20 @@ def child_env(job: str) -> dict[str, str]:
     return env
 
 
+def paired() -> dict[str, Any]:
+    """(b) against stock argostranslate, whole processes (see tests/bench/paired_argos.py)."""
+    from tests.bench import paired_argos
+
+    print(f"bench: translate/paired ({paired_argos.ROUNDS} rounds) …", file=sys.stderr, flush=True)
+    env = child_env("paired")
+    env["NEWSLETTER_MODEL_CATALOGUE"] = str(CACHE / "no-marian-models.toml")
+    (CACHE / "no-marian-models.toml").write_text("# argos packages only\n", "utf-8")
+    try:
+        return paired_argos.run(CACHE, ROOT, env)
+    except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
+        return {"error": str(exc)}
+
+
 def child(job: str) -> dict[str, Any]:
     print(f"bench: translate/{job} …", file=sys.stderr, flush=True)
     proc = subprocess.run(
@@ -150,10 +163,12 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - started, value
 
 
-def settings(**changes: Any) -> Any:
-    from pipeline.translate.engine import EngineSettings
+def settings(languages: int = 1, **changes: Any) -> Any:
+    """The engine's settings for ``languages`` translated at once, threads resolved as the
+    stage resolves them (one language alone gets both cores)."""
+    from pipeline.translate.engine import EngineSettings, threads_for
 
-    return EngineSettings(**changes)
+    return threads_for(EngineSettings(**changes), languages)
 
 
 def job_engine_vs_raw() -> dict[str, Any]:
@@ -163,7 +178,7 @@ def job_engine_vs_raw() -> dict[str, Any]:
 
     from pipeline.translate.argos import ArgosEngine, model_files
 
-    s = settings()
+    s = settings(inter_threads=1)  # one thread: the throughput row is per core
     texts = sentences()
     files = model_files("en", "de")
     sp = spm.SentencePieceProcessor(model_file=str(files.sentencepiece))
@@ -206,57 +221,6 @@ def job_engine_vs_raw() -> dict[str, Any]:
     }
 
 
-def job_argos_way() -> dict[str, Any]:
-    """(b) The calls argostranslate's translate() makes: per paragraph, 32-token batches,
-    no length bound, its default threads (pysbd stands in for its MiniSBD splitter).
-
-    To keep the bench short it runs on every ARGOS_WAY_EVERY-th paragraph and is scaled to the
-    whole seed by source tokens; the engine is also timed on the same subset, unscaled."""
-    import ctranslate2
-    import pysbd
-    import sentencepiece as spm
-
-    from pipeline.translate.argos import ArgosEngine, model_files
-
-    files = model_files("en", "de")
-    splitter = pysbd.Segmenter(language="en", clean=False)
-    sp = spm.SentencePieceProcessor(model_file=str(files.sentencepiece))
-    subset = paragraphs()[::ARGOS_WAY_EVERY]
-
-    def translate_all() -> int:
-        translator = ctranslate2.Translator(
-            str(files.model_dir), device="cpu", inter_threads=1, intra_threads=0
-        )
-        for paragraph in subset:
-            tokenized = [sp.encode(s, out_type=str) for s in splitter.segment(paragraph)]
-            translator.translate_batch(
-                tokenized,
-                replace_unknowns=True,
-                max_batch_size=32,
-                batch_type="tokens",
-                beam_size=4,
-                num_hypotheses=1,
-                length_penalty=0.2,
-                return_scores=True,
-            )
-        return len(subset)
-
-    seconds, calls = timed(translate_all)
-    subset_sentences = [x.strip() for p in subset for x in splitter.segment(p) if x.strip()]
-    engine_s = timed(lambda: ArgosEngine(settings()).translate("en", "de", subset_sentences))[0]
-    subset_tokens = sum(len(sp.encode(x, out_type=str)) for x in subset_sentences)
-    all_tokens = sum(len(sp.encode(x, out_type=str)) for x in sentences())
-    return {
-        "seconds": seconds * all_tokens / subset_tokens,
-        "subset_seconds": seconds,
-        "subset_engine_s": engine_s,
-        "translate_batch_calls": calls,
-        "paragraphs": len(paragraphs()),
-        "subset_tokens": subset_tokens,
-        "all_tokens": all_tokens,
-    }
-
-
 def job_sweep() -> dict[str, Any]:
     """Thread and batch settings for one language (whole engine.translate call). Batch sizes
     run in ascending order, so the peak RSS read after each is that size's peak."""
@@ -264,8 +228,12 @@ def job_sweep() -> dict[str, Any]:
 
     texts = sentences()
     out: dict[str, dict[str, float]] = {}
-    runs = [(f"batch{n}", settings(max_batch_size=n)) for n in (16, 32, 64)]
-    runs += [("intra2", settings(intra_threads=2)), ("greedy", settings(beam_size=1))]
+    runs = [(f"batch{n}", settings(max_batch_size=n, inter_threads=1)) for n in (16, 32, 64)]
+    runs += [
+        ("intra2", settings(inter_threads=1, intra_threads=2)),
+        ("inter2", settings(inter_threads=2)),
+        ("greedy", settings(inter_threads=1, beam_size=1)),
+    ]
     for label, s in runs:
         seconds = timed(functools.partial(ArgosEngine(s).translate, "en", "de", texts))[0]
         out[label] = {"seconds": seconds, "peak_rss_mb": _peak_rss_mb()}
@@ -295,12 +263,12 @@ def translate_parallel(langs: Sequence[str], s: Any) -> dict[str, Any]:
 
 
 def job_engine_cold23() -> dict[str, Any]:
-    return translate_parallel(TARGETS, settings())
+    return translate_parallel(TARGETS, settings(len(TARGETS)))
 
 
 def job_rss5() -> dict[str, Any]:
     """(d) Peak RSS of this process translating 5 languages (two at a time)."""
-    result = translate_parallel(["de", "fr", "it", "pl", "sv"], settings())
+    result = translate_parallel(["de", "fr", "it", "pl", "sv"], settings(5))
     result["peak_rss_mb"] = _peak_rss_mb()
     return result
 
@@ -347,6 +315,7 @@ def stage_runner() -> Iterator[tuple[StageRun, list[str]]]:
     from pipeline.config import load_issue
     from pipeline.ingest import ingest_file
     from pipeline.store import IssuePaths
+    from pipeline.translate.engine import EngineSettings
     from pipeline.translate.stage import translate_issue
 
     config = load_issue(ISSUE / "issue.toml")
@@ -356,7 +325,8 @@ def stage_runner() -> Iterator[tuple[StageRun, list[str]]]:
 
         def run(langs: list[str], memory: str) -> dict[str, Any]:
             os.environ["NEWSLETTER_CACHE_DIR"] = str(Path(tmp) / memory)
-            call = functools.partial(translate_issue, settings=settings())
+            # unresolved threads: the stage gives one language alone both cores, as in a build
+            call = functools.partial(translate_issue, settings=EngineSettings())
             cpu = time.process_time()
             seconds, results = timed(functools.partial(call, config, paths, source, langs))
             return {
@@ -385,9 +355,14 @@ def record_model_calls() -> list[Call]:
     original = ArgosEngine._translate_loaded
 
     def recording(
-        self: Any, files: Any, translator: Any, segments: Sequence[str], pair: str
+        self: Any,
+        files: Any,
+        translator: Any,
+        segments: Sequence[str],
+        pair: str,
+        beam_size: int | None = None,
     ) -> list[str]:
-        seconds, out = timed(lambda: original(self, files, translator, segments, pair))
+        seconds, out = timed(lambda: original(self, files, translator, segments, pair, beam_size))
         calls.append((pair, [t for t in segments if t.strip()], seconds))
         return out  # type: ignore[no-any-return]
 
@@ -412,27 +387,33 @@ def summarise_calls(calls: list[Call]) -> dict[str, Any]:
 
 
 def _raw_over(calls: list[Call]) -> dict[str, Any]:
-    """Raw translate_batch calls over exactly the segments the stage sent the model."""
+    """Raw translate_batch calls over exactly the segments the stage sent the model, with the
+    stage's threads for one language and its beams (a pair's later calls are retries)."""
     import ctranslate2
     import sentencepiece as spm
 
     from pipeline.translate.argos import model_files
 
-    s, raw_s = settings(), 0.0
+    s, raw_s, seen = settings(1), 0.0, set()
     for pair, segments, _ in calls:
+        beam = s.retry_beam_size if pair in seen else s.beam_size
+        seen.add(pair)
         if not segments:
             continue
         files = model_files(*pair.split("→"))
         sp = spm.SentencePieceProcessor(model_file=str(files.sentencepiece))
         tokens = [sp.encode(t.strip(), out_type=str) for t in segments]
         translator = ctranslate2.Translator(
-            str(files.model_dir), compute_type=s.compute_type, intra_threads=s.intra_threads
+            str(files.model_dir),
+            compute_type=s.compute_type,
+            inter_threads=s.inter_threads,
+            intra_threads=s.intra_threads,
         )
         bound = int(s.length_ratio * max(map(len, tokens))) + s.length_extra
         batch = functools.partial(
             translator.translate_batch,
             tokens,
-            beam_size=s.beam_size,
+            beam_size=beam,
             replace_unknowns=True,
             max_batch_size=s.max_batch_size,
             max_decoding_length=bound,

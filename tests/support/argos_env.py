@@ -56,11 +56,20 @@ class ArgosEnv:
             ARGOS_PACKAGE_INDEX=self.index_url,
             NEWSLETTER_CACHE_DIR=str(self.root / "newsletter-cache"),
             APERTIUM_DATADIR=str(self.root / "apertium"),  # sealed from the machine's too
+            # No Marian models unless a test serves a catalogue (the built-in one names the hub)
+            NEWSLETTER_MODEL_CATALOGUE=str(self._empty_catalogue()),
             PYTHONPATH=str(ROOT),
             PYTHONIOENCODING="utf-8",
         )
         base.update(self.extra)
         return base
+
+    def _empty_catalogue(self) -> Path:
+        path = self.root / "no-marian-models.toml"
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("# an empty model catalogue: argos packages only\n", "utf-8")
+        return path
 
     def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """Run ``python -m pipeline ARGS`` in this environment."""

@@ -1,9 +1,12 @@
-"""A loopback argos package index for tests: an HTTP server on 127.0.0.1 serving a folder.
+"""A loopback model server for tests: an HTTP server on 127.0.0.1 serving a folder.
 
-``IndexServer(folder)`` serves ``folder`` (``index.json`` and the ``.argosmodel`` files) on an
-ephemeral port from a background thread; ``publish()`` builds tiny packages into the folder
-and writes an ``index.json`` whose links point at this server. Use the ``argos_index``
-fixture in :mod:`tests.support.argos_env`.
+``IndexServer(folder)`` serves ``folder`` on an ephemeral port from a background thread.
+``publish()`` builds tiny argos packages into the folder and writes an ``index.json`` whose
+links point at this server (``url`` is the ``ARGOS_PACKAGE_INDEX``); ``publish_marian()``
+builds tiny Marian checkpoints (:mod:`tests.support.tinymarian`) under ``marian/<src>-<tgt>/``
+and writes a model catalogue naming them (``catalogue_url`` is the
+``NEWSLETTER_MODEL_CATALOGUE``). Use the ``argos_index`` fixture in
+:mod:`tests.support.argos_env`.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.tinyargos import build_package
+from tests.support.tinymarian import build_checkpoint, catalogue_entry
+
+CATALOGUE = "marian-models.toml"
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -60,6 +66,28 @@ class IndexServer:
             entries.append(index_entry(src, tgt, version, self.url + path.name))
         self.write_index(entries)
         return built
+
+    @property
+    def catalogue_url(self) -> str:
+        return self.url + CATALOGUE
+
+    def publish_marian(self, pairs: Iterable[tuple[str, str]], **options: Any) -> dict[str, str]:
+        """Build a tiny Marian checkpoint per pair and (re)write the catalogue naming them,
+        each pinned to its checkpoint's sha256; {pair "en-hr": checkpoint sha256}."""
+        pinned = {}
+        for src, tgt in pairs:
+            name = f"{src}-{tgt}"
+            shas = build_checkpoint(self.folder / "marian" / name, src, tgt, **options)
+            pinned[name] = shas["model.npz.best-chrf.npz"]
+        self.write_catalogue(pinned)
+        return pinned
+
+    def write_catalogue(self, pinned: dict[str, str]) -> None:
+        tables = [
+            catalogue_entry(*name.split("-"), f"{self.url}marian/{name}/", checkpoint_sha256=sha)
+            for name, sha in sorted(pinned.items())
+        ]
+        (self.folder / CATALOGUE).write_text("\n".join(tables), "utf-8")
 
     def entries(self) -> list[dict[str, Any]]:
         index = self.folder / "index.json"

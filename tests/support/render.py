@@ -1,7 +1,8 @@
 """Hand-made Documents and config for the render tests, golden files and benchmark.
 
 ``english()`` is a short source interview; ``german()`` is the same interview "translated"
-by hand, with segments whose origin is ``engine`` (unreviewed machine text) so the
+by hand into exactly the segments the translate stage makes of it (sentences, fields, link
+labels, the role), whose origin is ``engine`` (unreviewed machine text) so the
 machine-translation notice shows. ``seed_document()`` splits the seed issue's interview.txt
 with a few lines of code (not the real ingest) for realistic sizes in the benchmark.
 """
@@ -61,53 +62,43 @@ ENGLISH_BLOCKS: tuple[tuple[str, str | None, tuple[str, ...]], ...] = (
     ("closing", None, ("Thank you, Anne-Laure!",)),
 )  # fmt: skip
 
-GERMAN_BLOCKS: tuple[tuple[str, ...], ...] = (
-    (
-        "CECOP hatte die Gelegenheit, mit seinem Mitglied Smart über den laufenden belgischen "
-        "Vorsitz im Rat der Europäischen Union zu sprechen.",
-    ),
-    (
-        "Europäische Leserinnen und Leser begegnen regelmäßig Begriffen wie dem österreichischen "
-        "oder dem finnischen EU-Ratsvorsitz. Keine Sorge! Wir helfen Ihnen, sich in diesen "
-        "institutionellen Gewässern zurechtzufinden.",
-        "Die politischen Prioritäten des Rates legt jeweils ein Mitgliedstaat für sechs Monate "
-        "fest: Das ist der bekannte rotierende Vorsitz.",
-    ),
-    (
-        "Interview mit Anne-Laure Desgris (ALD), Co-CEO der Genossenschaft Smart Belgium und "
-        "Vorstandsmitglied von CECOP.",
-    ),
-    (
-        "Herzlichen Glückwunsch an Smart zum 25-jährigen Bestehen. Was sind aus Ihrer Sicht "
-        "die wichtigsten Erfolge der Genossenschaft seit ihrer Gründung?",
-    ),
-    (
-        "Der erste große Erfolg war die Gründung von Smart im Jahr 1998 als Antwort auf die "
-        "Bedürfnisse der Beschäftigten im Kunst- und Kultursektor.",
-        "Die Genossenschaft hilft außerdem, die Vereinzelung vieler Selbstständiger zu "
-        "durchbrechen.",
-    ),
-    (
-        "Im Juni 2024 wählen die Bürgerinnen und Bürger Europas ein neues Parlament. Was "
-        "erwarten Sie von der nächsten Kommission und dem nächsten Parlament?",
-    ),
-    (
-        "Wir warten darauf, dass ihren Worten Taten folgen und genossenschaftliche Initiativen "
-        "wie unsere endlich wirklich anerkannt werden.",
-    ),
-    ("Danke, Anne-Laure!",),
-)
-
-GERMAN_FIELDS = {
-    "title": "Smart Belgium zum belgischen Vorsitz im Rat der EU",
-    "subject": "Belgischer Ratsvorsitz: ein Gespräch mit Smart Belgium",
-    "preheader": "Anne-Laure Desgris über 25 Jahre Smart, die Europawahl und das "
+# The German translation, one entry per segment the translate stage makes of english() and
+# config() (tests/data/render/issue-2024-06-test): fields, link labels, the role, then every
+# sentence as pysbd splits it. german() refuses a key the stage would not make, or a missing one.
+GERMAN: dict[str, str] = {
+    "field.title": "Smart Belgium zum belgischen Vorsitz im Rat der EU",
+    "field.subject": "Belgischer Ratsvorsitz: ein Gespräch mit Smart Belgium",
+    "field.preheader": "Anne-Laure Desgris über 25 Jahre Smart, die Europawahl und das "
     "Genossenschaftsmodell.",
-    "pull_quote": "Alternativen zu eröffnen, die langfristig denken, ist mehr als ein Gebot: "
-    "Es ist ein Notfall.",
-    "link.0": "Mehr über CECOP erfahren",
-    "link.1": "Smart Belgium entdecken",
+    "field.pull_quote": "Alternativen zu eröffnen, die langfristig denken, ist mehr als ein "
+    "Gebot: Es ist ein Notfall.",
+    "field.link.0": "Mehr über CECOP erfahren",
+    "field.link.1": "Smart Belgium entdecken",
+    "role.ALD": "Co-CEO der Genossenschaft Smart Belgium und Vorstandsmitglied von CECOP",
+    "b0.p0.s0": "CECOP hatte die Gelegenheit, mit seinem Mitglied Smart über den laufenden "
+    "belgischen Vorsitz im Rat der Europäischen Union zu sprechen.",
+    "b1.p0.s0": "Europäische Leserinnen und Leser begegnen regelmäßig Begriffen wie dem "
+    "österreichischen oder dem finnischen EU-Ratsvorsitz.",
+    "b1.p0.s1": "Keine Sorge!",
+    "b1.p0.s2": "Wir helfen Ihnen, sich in diesen institutionellen Gewässern zurechtzufinden.",
+    "b1.p1.s0": "Die politischen Prioritäten des Rates legt jeweils ein Mitgliedstaat für sechs "
+    "Monate fest: Das ist der bekannte rotierende Vorsitz.",
+    "b2.p0.s0": "Interview mit Anne-Laure Desgris (ALD), Co-CEO der Genossenschaft Smart Belgium "
+    "und Vorstandsmitglied von CECOP.",
+    "b3.p0.s0": "Herzlichen Glückwunsch an Smart zum 25-jährigen Bestehen.",
+    "b3.p0.s1": "Was sind aus Ihrer Sicht die wichtigsten Erfolge der Genossenschaft seit ihrer "
+    "Gründung?",
+    "b4.p0.s0": "Der erste große Erfolg war die Gründung von Smart im Jahr 1998 als Antwort auf "
+    "die Bedürfnisse der Beschäftigten im Kunst- und Kultursektor.",
+    "b4.p1.s0": "Die Genossenschaft hilft außerdem, die Vereinzelung vieler Selbstständiger zu "
+    "durchbrechen.",
+    "b5.p0.s0": "Im Juni 2024 wählen die Bürgerinnen und Bürger Europas ein neues Parlament.",
+    "b5.p0.s1": "Was erwarten Sie von der nächsten Kommission und dem nächsten Parlament?",
+    "b6.p0.s0": "Wir warten darauf, dass ihren Worten Taten folgen und genossenschaftliche "
+    "Initiativen wie unsere endlich wirklich anerkannt werden.",
+    "b7.p0.s0": "Danke, Anne-Laure!",
 }
+GERMAN_FIELDS = {k.removeprefix("field."): v for k, v in GERMAN.items() if k.startswith("field.")}
 
 ROLE_EN = "Co-CEO of the cooperative Smart Belgium, and Board member of CECOP"
 ROLE_DE = "Co-CEO der Genossenschaft Smart Belgium und Vorstandsmitglied von CECOP"
@@ -127,33 +118,28 @@ def english(
 
 
 def german(kind: str = "engine") -> Document:
-    """The German Document; ``kind`` is the origin of every segment (engine, human, ...)."""
+    """The German Document as the translate stage builds it from GERMAN; ``kind`` is the
+    origin of every segment (engine, human, ...)."""
+    from pipeline.translate.segment import all_segments, assemble, split_document
+
     source = english()
+    split = split_document(source)
+    made = all_segments(config(), source, split)
+    if set(GERMAN) != {key for key, _ in made}:
+        raise AssertionError(f"GERMAN holds other segments than the stage makes: {made}")
     origin = (
         Origin(kind, "argos", "translate-en_de 1.0")
         if kind in ("engine", "memory")
         else Origin(kind)
     )  # type: ignore[arg-type]
-    blocks = tuple(
-        dataclasses.replace(block, paragraphs=texts)
-        for block, texts in zip(source.blocks, GERMAN_BLOCKS, strict=True)
-    )
-    segments = [
-        Segment(f"b{b}.p{p}.s0", src, text, origin)
-        for b, (block, texts) in enumerate(zip(source.blocks, GERMAN_BLOCKS, strict=True))
-        for p, (src, text) in enumerate(zip(block.paragraphs, texts, strict=True))
-    ]
-    segments += [
-        Segment(f"field.{k}", source.fields.get(k, ""), v, origin) for k, v in GERMAN_FIELDS.items()
-    ]
-    segments.append(Segment("role.ALD", ROLE_EN, ROLE_DE, origin))
+    blocks, speakers, fields = assemble(source, split, GERMAN)
     return Document(
         source_lang="en",
         lang="de",
-        speakers=(Speaker("C", "CECOP"), Speaker("ALD", "Anne-Laure Desgris", ROLE_DE)),
+        speakers=speakers,
         blocks=blocks,
-        fields=dict(GERMAN_FIELDS),
-        segments=tuple(segments),
+        fields=fields,
+        segments=tuple(Segment(key, text, GERMAN[key], origin) for key, text in made),
     )
 
 
