@@ -9,7 +9,6 @@ mean ``require_review``?): a typo must never switch a gate off silently.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -29,6 +28,7 @@ from pipeline.config_delivery import (
 )
 from pipeline.errors import ConfigError
 from pipeline.languages import EU_LANGUAGES
+from pipeline.tomlcheck import Collector, unknown_entries
 
 # The providers that render *and* send. Mailchimp's merge tags are known, but until a Mailchimp
 # client exists it is refused everywhere, with one message, rather than rendered and then
@@ -36,7 +36,6 @@ from pipeline.languages import EU_LANGUAGES
 PROVIDER_NAMES = ("brevo", "listmonk", "outbox")
 DEFAULT_ENGINE = "argos"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|\{#|\*\|")
 
 
 def unsupported_provider(name: object) -> str:
@@ -133,70 +132,6 @@ class IssueConfig:
         return tuple(lang for lang in self.languages if lang != self.source_lang)
 
 
-class _Collector:
-    """Reads keys out of a TOML table, remembering every problem instead of stopping."""
-
-    def __init__(self, path: Path, text: str = "") -> None:
-        self.path = path
-        self.lines = text.splitlines()
-        self.problems: list[str] = []
-
-    def problem(self, key: str, text: str) -> None:
-        line = self._line_of(key)
-        self.problems.append(f"{'line ' + str(line) + ': ' if line else ''}'{key}' {text}")
-
-    def _line_of(self, key: str) -> int | None:
-        """The line that sets ``key`` (searched after its table's header), if it is there."""
-        bare = re.sub(r"\[\d+\]", "", key)
-        table = re.compile(rf"^\s*\[\[?{re.escape(bare)}\]\]?\s*(#.*)?$")
-        found_table = next((i for i, ln in enumerate(self.lines) if table.match(ln)), None)
-        if found_table is not None:  # the key is a table: its header
-            return found_table + 1
-        parts = bare.split(".")
-        start = 0
-        for depth in range(len(parts) - 1, 0, -1):
-            header = re.compile(rf"^\s*\[\[?{re.escape('.'.join(parts[:depth]))}\]\]?\s*$")
-            found = next((i for i, ln in enumerate(self.lines) if header.match(ln)), None)
-            if found is not None:
-                start = found
-                break
-        assignment = re.compile(rf"(^|[{{,\s])\"?{re.escape(parts[-1])}\"?\s*=")
-        for number in range(start, len(self.lines)):
-            if assignment.search(self.lines[number]):
-                return number + 1
-        return None
-
-    def string(self, table: Mapping[str, Any], key: str, example: str, prefix: str = "") -> str:
-        full = prefix + key
-        value = table.get(key)
-        if value is None:
-            self.problem(full, f'is missing. Add {key} = "{example}"')
-        elif not isinstance(value, str) or not value.strip():
-            self.problem(full, f'must be a non-empty string, like {key} = "{example}"')
-        else:
-            return value.strip()
-        return ""
-
-    def optional_string(self, table: Mapping[str, Any], key: str, prefix: str = "") -> str | None:
-        value = table.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            self.problem(prefix + key, "must be a string")
-            return None
-        return value.strip() or None
-
-    def url(self, value: Any, key: str) -> str:
-        if not isinstance(value, str) or not value.startswith("https://"):
-            self.problem(key, f'must be an absolute https:// URL (got "{value}")')
-            return ""
-        if _TEMPLATE_SYNTAX.search(value):
-            # URLs go into the e-mail as they are; a provider would read these as its own tags.
-            self.problem(key, "must not contain template syntax ({{, {%, {# or *|)")
-            return ""
-        return value
-
-
 # The keys each table of issue.toml may hold: one entry per table ("" is the top level,
 # "links[]" each [[links]] table), one key per line so that a branch adding a setting adds a
 # line. A table named here is a known key of its parent. Tables whose keys are data, such as
@@ -230,48 +165,6 @@ ISSUE_KEYS: dict[str, frozenset[str]] = {
 }  # fmt: skip
 
 
-def unknown_keys(table: Mapping[str, Any], known: Mapping[str, frozenset[str]]) -> list[str]:
-    """``'<key>' <problem>`` for every key of ``table`` (and its known sub-tables) that
-    ``known`` does not list, each with a did-you-mean when a known key is close."""
-    return [f"'{key}' {text}" for key, text in _unknown(table, "", known)]
-
-
-def _unknown(
-    table: Mapping[str, Any], section: str, known: Mapping[str, frozenset[str]]
-) -> list[tuple[str, str]]:
-    prefix = section.replace("[]", "") + "." if section else ""
-    children = {
-        name[len(prefix) :].removesuffix("[]") for name in known if _parent(name) == section
-    }
-    allowed = known[section] | children
-    found: list[tuple[str, str]] = []
-    for key, value in table.items():
-        path = f"{section}.{key}" if section else key
-        if key not in allowed:
-            found.append((prefix + key, _not_known(key, allowed, isinstance(value, dict))))
-        elif isinstance(value, dict) and path in known:
-            found += _unknown(value, path, known)
-        elif isinstance(value, list) and f"{path}[]" in known:
-            for index, item in enumerate(value):
-                if isinstance(item, dict):
-                    inner = _unknown(item, f"{path}[]", known)
-                    found += [(k.replace(f"{path}.", f"{path}[{index}].", 1), t) for k, t in inner]
-    return found
-
-
-def _parent(section: str) -> str | None:
-    if not section:
-        return None
-    return section.rsplit(".", 1)[0] if "." in section else ""
-
-
-def _not_known(key: str, allowed: frozenset[str] | set[str], table: bool) -> str:
-    kind = "table" if table else "key"
-    close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
-    hint = f"Did you mean '{close[0]}'?" if close else f"Known here: {', '.join(sorted(allowed))}."
-    return f"is not a known {kind} here (a typo is never ignored). {hint}"
-
-
 def load_issue(path: Path) -> IssueConfig:
     """Read and validate ``issues/<slug>/issue.toml``; one ConfigError lists every problem."""
     try:
@@ -291,8 +184,8 @@ def load_issue(path: Path) -> IssueConfig:
 
 
 def parse_issue(data: Mapping[str, Any], path: Path, text: str = "") -> IssueConfig:
-    c = _Collector(path, text)
-    for key, problem in _unknown(data, "", ISSUE_KEYS):
+    c = Collector(path, text)
+    for key, problem in unknown_entries(data, "", ISSUE_KEYS):
         c.problem(key, problem)
     title = c.string(data, "title", "Cooperatives and the Belgian Presidency")
     subject = c.string(data, "subject", "Smart on the Belgian Presidency")
@@ -348,7 +241,7 @@ def _codes() -> str:
     return ", ".join(EU_LANGUAGES)
 
 
-def _date(c: _Collector, data: Mapping[str, Any]) -> dt.date | None:
+def _date(c: Collector, data: Mapping[str, Any]) -> dt.date | None:
     value = data.get("date")
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
@@ -360,7 +253,7 @@ def _date(c: _Collector, data: Mapping[str, Any]) -> dt.date | None:
     return None
 
 
-def _send_at(c: _Collector, data: Mapping[str, Any]) -> dt.datetime | None:
+def _send_at(c: Collector, data: Mapping[str, Any]) -> dt.datetime | None:
     value = data.get("send_at")
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value
@@ -376,7 +269,7 @@ def _send_at(c: _Collector, data: Mapping[str, Any]) -> dt.datetime | None:
     return None
 
 
-def _languages(c: _Collector, data: Mapping[str, Any], source_lang: str) -> tuple[str, ...]:
+def _languages(c: Collector, data: Mapping[str, Any], source_lang: str) -> tuple[str, ...]:
     value = data.get("languages")
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         c.problem(
@@ -395,7 +288,7 @@ def _languages(c: _Collector, data: Mapping[str, Any], source_lang: str) -> tupl
     return tuple(lang for lang in seen if lang in EU_LANGUAGES)
 
 
-def _web_url(c: _Collector, value: Any) -> str | None:
+def _web_url(c: Collector, value: Any) -> str | None:
     """Optional pattern of the web versions; ``{lang}`` (and optionally ``{slug}``) filled in."""
     if value is None:
         return None
@@ -407,7 +300,7 @@ def _web_url(c: _Collector, value: Any) -> str | None:
     return url or None
 
 
-def _organisation(c: _Collector, table: Any) -> Organisation:
+def _organisation(c: Collector, table: Any) -> Organisation:
     if not isinstance(table, dict):
         c.problem("organisation", "is missing. Add [organisation] with name, address and website")
         return Organisation("", "", "")
@@ -419,7 +312,7 @@ def _organisation(c: _Collector, table: Any) -> Organisation:
     return Organisation(name, address, website)
 
 
-def _links(c: _Collector, value: Any) -> tuple[Link, ...]:
+def _links(c: Collector, value: Any) -> tuple[Link, ...]:
     if not isinstance(value, list):
         c.problem(
             "links", 'must be an array of tables: [[links]] label = "..." url = "https://..."'
@@ -436,7 +329,7 @@ def _links(c: _Collector, value: Any) -> tuple[Link, ...]:
     return tuple(links)
 
 
-def _send(c: _Collector, table: Any) -> SendConfig:
+def _send(c: Collector, table: Any) -> SendConfig:
     if not isinstance(table, dict):
         c.problem(
             "send",
@@ -470,7 +363,7 @@ def _send(c: _Collector, table: Any) -> SendConfig:
     return SendConfig(str(provider), sender, reply_to, lists, options, to)
 
 
-def _translate(c: _Collector, table: Any) -> TranslateConfig:
+def _translate(c: Collector, table: Any) -> TranslateConfig:
     example = 'engines = { hr = ["marian", "apertium"] }'
     if table is None:
         return TranslateConfig()
@@ -498,7 +391,7 @@ def _translate(c: _Collector, table: Any) -> TranslateConfig:
     return TranslateConfig(engines)
 
 
-def _lists(c: _Collector, provider: str, value: Any) -> dict[str, tuple[int, ...]]:
+def _lists(c: Collector, provider: str, value: Any) -> dict[str, tuple[int, ...]]:
     key = f"send.{provider}.lists"
     if not isinstance(value, dict):
         c.problem(

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.errors import Rejected, TransientError
-from pipeline.http import Download, Service, duration
+from pipeline.http import Download, Service
+from pipeline.pacing import duration
 
 Progress = Callable[[int, int | None], None]  # (bytes on disk, expected total or None)
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-\d+/(\d+|\*)")

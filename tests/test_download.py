@@ -17,7 +17,8 @@ import pytest
 
 from pipeline.download import download_file
 from pipeline.errors import Rejected, TransientError
-from pipeline.http import RetryPolicy, Service, make_client
+from pipeline.http import Service, make_client
+from pipeline.pacing import RetryPolicy
 from tests.support.index_server import IndexServer
 from tests.support.send_fakebase import FakeClock
 

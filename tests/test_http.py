@@ -21,17 +21,8 @@ from pipeline.errors import (
     TransientError,
     UnexpectedAnswer,
 )
-from pipeline.http import (
-    USER_AGENT,
-    RetryPolicy,
-    Service,
-    Throttle,
-    make_client,
-    one_line,
-    redact,
-    to_error,
-    wait_hint,
-)
+from pipeline.http import USER_AGENT, Service, make_client, one_line, redact, to_error, wait_hint
+from pipeline.pacing import RetryPolicy, Throttle
 from tests.support.send_fakebase import FakeClock
 
 Handler = Callable[[httpx.Request], httpx.Response]

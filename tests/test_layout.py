@@ -12,6 +12,7 @@ shared knows a stage, and nothing but ``pipeline.cli`` loads a command module.
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,22 @@ def test_help_loads_no_stage_library() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_readme_layout_names_every_module() -> None:
+    """The README's tree is how a newcomer finds their way: it must not fall behind the code."""
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    tree = readme[readme.index("## Developing") :]
+    tree = tree[tree.index("```") : tree.index("```", tree.index("```") + 3)]
+    # "  ingest/   source.py (…), …" up to the next entry of the same indentation
+    sections = dict(re.findall(r"\n  (\w+/)(.*?)(?=\n  \S)", tree, re.S))
+    top = "".join(re.findall(r"\n  (\w+\.py)", tree))
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name in ("__init__.py", "__main__.py") or "templates" in path.parts:
+            continue
+        folder = path.parent.name
+        text = top if folder == "pipeline" else sections.get(f"{folder}/", "")
+        if path.name not in text:
+            missing.append(str(path.relative_to(PACKAGE)))
+    assert missing == []

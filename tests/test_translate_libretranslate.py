@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from pipeline.errors import ConfigError, ModelMissingError, TranslationError
-from pipeline.http import RetryPolicy
+from pipeline.pacing import RetryPolicy
 from pipeline.translate.engine import ENGINES, EngineSettings
 from pipeline.translate.libretranslate import LibreTranslateEngine, from_html, to_html
 from pipeline.translate.memory import TranslationMemory

@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from pipeline import http
+from pipeline import pacing
 
 DRAFT = "draft"  # may be created, updated, tested
 SCHEDULED = "scheduled"  # waiting for its send time at the provider
@@ -79,13 +79,13 @@ class Campaign:
         return (int(self.id), self.id) if self.id.isdigit() else (2**63, self.id)
 
 
-class Clock(http.Clock, Protocol):
+class Clock(pacing.Clock, Protocol):
     """Time as the send stage sees it: the boundary's clock, and today's date and time."""
 
     def now(self) -> dt.datetime: ...
 
 
-class SystemClock(http.SystemClock):
+class SystemClock(pacing.SystemClock):
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
 

@@ -27,7 +27,7 @@ import httpx
 
 from pipeline.config import IssueConfig, load_issue
 from pipeline.errors import ConfigError
-from pipeline.http import Log
+from pipeline.pacing import Log
 from pipeline.send.base import DONE, Clock, SystemClock
 from pipeline.send.ledger import is_complete
 from pipeline.send.providers import ProviderContext, provider_spec

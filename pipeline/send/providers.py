@@ -16,7 +16,8 @@ import httpx
 
 from pipeline.config import IssueConfig, check_provider
 from pipeline.errors import ConfigError
-from pipeline.http import Log, Service, Throttle
+from pipeline.http import Service
+from pipeline.pacing import Log, Throttle
 from pipeline.send.base import Clock, Provider
 from pipeline.store import IssuePaths
 

@@ -21,8 +21,9 @@ from pathlib import Path
 import httpx
 
 from pipeline.config import load_issue
-from pipeline.http import Log, make_client
+from pipeline.http import make_client
 from pipeline.locking import exclusive
+from pipeline.pacing import Log
 from pipeline.send.base import SCHEDULED, SENT, Campaign, Clock, Message, Provider, SystemClock
 from pipeline.send.ledger import FINAL, Ledger
 from pipeline.send.plan import (

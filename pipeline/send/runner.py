@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.errors import Rejected, SendRefused, TransientError
-from pipeline.http import Log, RetryPolicy
+from pipeline.pacing import Log, RetryPolicy
 from pipeline.send.base import DONE, DRAFT, SENDING, SENT, Campaign, Clock, Message, Provider
 from pipeline.send.duplicates import conflict_problem, settle
 from pipeline.send.ledger import FINAL, Ledger

@@ -33,10 +33,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import unknown_keys
 from pipeline.document import Finding
 from pipeline.errors import ConfigError
 from pipeline.languages import EU_LANGUAGES
+from pipeline.tomlcheck import unknown_keys
 
 # What the engine may have made of "__3__": "__3__", "_3_", "__ 3 __". Recovered leniently.
 _PLACEHOLDER = re.compile(r"_{1,2}\s?(\d{1,3})\s?_{1,2}")

@@ -53,16 +53,8 @@ from pipeline.errors import (
     TransientError,
     TranslationError,
 )
-from pipeline.http import (
-    Clock,
-    Log,
-    RetryPolicy,
-    Service,
-    SystemClock,
-    Throttle,
-    duration,
-    make_client,
-)
+from pipeline.http import Service, make_client
+from pipeline.pacing import Clock, Log, RetryPolicy, SystemClock, Throttle, duration
 from pipeline.translate.engine import EngineSettings, register
 
 TIMEOUT = httpx.Timeout(10.0, read=300.0)  # a long batch takes a while on a CPU server

@@ -29,7 +29,8 @@ from urllib.request import url2pathname
 from packaging.version import InvalidVersion, Version
 
 from pipeline.errors import ConfigError, RemoteError, TranslationError
-from pipeline.http import RetryPolicy, Service, make_client
+from pipeline.http import Service, make_client
+from pipeline.pacing import RetryPolicy
 from pipeline.translate.route import Pair, find_route
 
 DEFAULT_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
