@@ -136,6 +136,43 @@ def test_a_damaged_data_file_is_a_warning_note(
     ]
 
 
+def test_an_unchanged_email_is_not_scanned_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Findings are kept by the HTML, the clients named and the language: a warm rebuild
+    scans nothing; another list of clients or a changed e-mail is checked again."""
+    import dataclasses
+
+    from pipeline.render import clients as clients_module
+
+    monkeypatch.setenv("CANIEMAIL_JSON", str(EXCERPT))
+    scans: list[str] = []
+    real = clients_module.client_findings
+
+    def counting(html: str, *args: object) -> object:
+        scans.append(html)
+        return real(html, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(clients_module, "client_findings", counting)
+    html = page("", '<div style="display:flex">x</div>')
+    result = dataclasses.replace(
+        render_email(fx.config(), fx.german(), provider="brevo"), html=html
+    )
+    checks = DeliveryOptions(skip=frozenset({"spam", "a11y"}))
+    paths = IssuePaths.for_issue(fx.ISSUE_DIR, tmp_path)
+
+    def run(config: object, given: object) -> object:
+        return check_delivery(config, paths, {"de": given}, checks).results["de"].findings  # type: ignore[arg-type]
+
+    first = run(fx.config(), result)
+    assert len(scans) == 1 and any(f.code == "client-layout-unsupported" for f in first)
+    assert run(fx.config(), result) == first and len(scans) == 1
+    only_gmail = dataclasses.replace(fx.config(), email_clients=("gmail",))
+    run(only_gmail, result)
+    run(fx.config(), dataclasses.replace(result, html=html.replace("x", "y")))
+    assert len(scans) == 3
+
+
 def test_the_seed_email_breaks_no_layout_in_the_default_clients() -> None:
     """With caniemail's full data (make fetches it): the real template is clean of errors."""
     path = find_caniemail()

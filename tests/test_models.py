@@ -254,6 +254,33 @@ def test_fetch_index_keeps_translate_packages_and_reports_http_errors(
     )
 
 
+def test_a_build_trusts_the_index_it_read_recently_models_commands_ask_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A warm 'make issue' with a language no package covers (hr) asks the index only once in
+    a while; 'models list/install' always read it afresh, and another index is another."""
+    monkeypatch.setenv("ARGOS_PACKAGE_INDEX", "https://index.example/")
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, json=[index_entry("en", "de", "1.9", "https://x/en_de")])
+
+    fresh = models.INDEX_FRESH_SECONDS
+    with httpx.Client(transport=httpx.MockTransport(answer)) as client:
+        assert models.index_pairs(client, max_age=fresh) == {("en", "de")}
+        assert models.index_pairs(client, max_age=fresh) == {("en", "de")}
+        assert len(seen) == 1
+        models.fetch_index(client)  # no max_age: the index itself
+        assert len(seen) == 2
+        monkeypatch.setenv("ARGOS_PACKAGE_INDEX", "https://other.example/")
+        models.index_pairs(client, max_age=fresh)
+        assert seen[-1] == "https://other.example/index.json" and len(seen) == 3
+        monkeypatch.setattr(models.time, "time", lambda: 4102444800.0)  # years later
+        models.index_pairs(client, max_age=fresh)
+        assert len(seen) == 4
+
+
 def test_an_index_that_is_not_a_list_is_an_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

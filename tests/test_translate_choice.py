@@ -131,7 +131,7 @@ def test_only_languages_that_would_use_argos_get_argos_packages(
     argos = FakeEngine(pairs=set())
     argos.name = "argos"
     asked: list[set[str]] = []
-    monkeypatch.setattr(models, "index_pairs", lambda: {("en", "de"), ("en", "es")})
+    monkeypatch.setattr(models, "index_pairs", lambda **_: {("en", "de"), ("en", "es")})
     monkeypatch.setattr(models, "ensure_installed", lambda pairs, **kw: asked.append(set(pairs)))
     with registered(argos, "argos"):
         run(

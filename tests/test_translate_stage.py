@@ -264,7 +264,7 @@ def test_install_missing_offline_says_so_once_and_builds_the_rest(
 ) -> None:
     from pipeline.translate import models
 
-    def offline() -> set[tuple[str, str]]:
+    def offline(**_: object) -> set[tuple[str, str]]:
         raise TranslationError("cannot read the argos package index (offline)")
 
     monkeypatch.setattr(models, "index_pairs", offline)
@@ -300,7 +300,7 @@ def test_install_missing_installs_what_the_index_offers(
         installed.append(list(pairs))
         eng._pairs |= set(pairs)
 
-    monkeypatch.setattr(models, "index_pairs", lambda: {("en", "de"), ("en", "fr")})
+    monkeypatch.setattr(models, "index_pairs", lambda **_: {("en", "de"), ("en", "fr")})
     monkeypatch.setattr(models, "ensure_installed", ensure_installed)
     monkeypatch.setitem(ENGINES, "argos", lambda settings: eng)
     results = translate_issue(

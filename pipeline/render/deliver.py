@@ -8,8 +8,8 @@ otherwise skipped with one issue-level note (never a failed build):
 * **a11y** — axe-core on every ``email.html`` in one Chromium session (:mod:`.a11y`);
 * **links** — only with ``--check-links``: each distinct link asked once (:mod:`.linkcheck`).
 
-Spam scores and accessibility results are kept by content (:mod:`.checkcache`): an e-mail
-that did not change since a build is not checked again, so a warm rebuild costs no tool run.
+Results are kept by content (:mod:`.checkcache`): an e-mail that did not change since a build
+is not checked again, so a warm rebuild runs no tool and scans no HTML.
 ``NEWSLETTER_SKIP_CHECKS=spam,a11y`` (any of spam, clients, a11y) leaves checks out. The
 findings join each language's render findings; the spam score goes into report.json as
 ``languages.<lang>.spam``.
@@ -27,7 +27,7 @@ from pipeline.browser import find_chromium
 from pipeline.config import IssueConfig
 from pipeline.document import Finding, Level, finding_to_dict
 from pipeline.errors import ConfigError
-from pipeline.render import a11y, clients, spam
+from pipeline.render import a11y, clients, features, spam
 from pipeline.render.checkcache import CheckCache, tool_identity
 from pipeline.render.linkcheck import check_links, link_client
 from pipeline.render.qa import links_of
@@ -109,7 +109,7 @@ def _spam(config: IssueConfig, delivery: Delivery) -> None:
     if command is None:
         delivery.note("spam-check-skipped", spam.missing_spamassassin_note())
         return
-    cache = CheckCache("spam", tool_identity(command, *spam.RULE_FOLDERS))
+    cache = CheckCache("spam", tool_identity(command, *spam.RULE_FOLDERS, spam.__file__))
     scores, todo = cache.split({lang: r.eml for lang, r in delivery.results.items()})
     scores = {lang: spam.SpamScore.from_dict(value) for lang, value in scores.items()}
     try:
@@ -134,17 +134,26 @@ def _clients(config: IssueConfig, delivery: Delivery) -> None:
     if path is None:
         delivery.note("client-check-skipped", clients.missing_caniemail_note())
         return
-    try:
-        data = clients.load_client_data(path)
-    except (OSError, ValueError) as exc:
-        delivery.note("client-check-failed", f"The client-support check failed: {exc}", "warning")
-        return
-    delivery.add(
-        {
-            lang: clients.client_findings(result.html, data, config.email_clients, lang)
-            for lang, result in delivery.results.items()
-        }
-    )
+    # Findings depend on the HTML, the clients named and the language they are filed under.
+    cache = CheckCache("clients", tool_identity(path, clients.__file__, features.__file__))
+    asked = "\0".join(config.email_clients)
+    keyed = {lang: f"{lang}\0{asked}\0{r.html}".encode() for lang, r in delivery.results.items()}
+    stored, todo = cache.split(keyed)
+    found = {lang: [Finding(**f) for f in value] for lang, value in stored.items()}
+    if todo:
+        try:
+            data = clients.load_client_data(path)
+        except (OSError, ValueError) as exc:
+            message = f"The client-support check failed: {exc}"
+            delivery.note("client-check-failed", message, "warning")
+            return
+        html = {lang: delivery.results[lang].html for lang in todo}
+        new = {lang: clients.client_findings(h, data, config.email_clients, lang)
+               for lang, h in html.items()}  # fmt: skip
+        cache.put_all(todo, {lang: [finding_to_dict(f) for f in fs] for lang, fs in new.items()},
+                      new)  # fmt: skip
+        found |= new
+    delivery.add(found)
 
 
 def _a11y(paths: IssuePaths, delivery: Delivery) -> None:
@@ -152,7 +161,7 @@ def _a11y(paths: IssuePaths, delivery: Delivery) -> None:
     if chromium is None or axe is None:
         delivery.note("accessibility-check-skipped", a11y.missing_tools_note(chromium, axe))
         return
-    cache = CheckCache("a11y", tool_identity(chromium, axe))
+    cache = CheckCache("a11y", tool_identity(chromium, axe, a11y.__file__))
     html = {lang: result.html.encode("utf-8") for lang, result in delivery.results.items()}
     stored, todo = cache.split(html)
     found = {lang: [Finding(**f) for f in value] for lang, value in stored.items()}

@@ -65,7 +65,7 @@ def install_missing(
     index: set[Pair] = set()
     if "argos" in kinds:
         try:
-            index = models.index_pairs()
+            index = models.index_pairs(max_age=models.INDEX_FRESH_SECONDS)
         except TranslationError as exc:
             reason = exc.message.rstrip(".")
             say(f"models: {reason}. Building the languages whose models are installed.")

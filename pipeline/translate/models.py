@@ -12,11 +12,13 @@ an older version of the same pair instead of keeping both.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import sys
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -31,11 +33,18 @@ from packaging.version import InvalidVersion, Version
 from pipeline.errors import ConfigError, RemoteError, TranslationError
 from pipeline.http import Service, make_client
 from pipeline.pacing import RetryPolicy
+from pipeline.store import cache_dir, write_json
 from pipeline.translate.route import Pair, find_route
 
 DEFAULT_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
 # Short waits: offline, every retry only delays the "offline" message that make issue gives.
 DOWNLOAD_RETRIES = RetryPolicy(attempts=3, backoff=0.5)
+# The index is small: one quick retry; a build offline should not wait to say so.
+INDEX_RETRIES = RetryPolicy(attempts=2, backoff=0.25)
+# How long 'build --install-models' trusts the index it read last: a warm rebuild with a
+# language no package covers (hr, mt) then asks nobody. 'models list/install' always ask.
+INDEX_FRESH_SECONDS = 6 * 3600.0
+INDEX_CACHE = "argos-index.json"
 
 
 @dataclass(frozen=True)
@@ -95,12 +104,16 @@ def index_url() -> str:
     return base + "index.json"
 
 
-def fetch_index(client: Any | None = None) -> list[IndexPackage]:
-    """The translate packages the index offers; TranslationError when it cannot be read."""
+def fetch_index(client: Any | None = None, *, max_age: float | None = None) -> list[IndexPackage]:
+    """The translate packages the index offers; TranslationError when it cannot be read.
+
+    ``max_age``: a copy read from the same URL less than that many seconds ago will do."""
     url = index_url()
     try:
-        raw = read_url(url, client)
-        entries = json.loads(raw)
+        entries = _cached_index(url, max_age)
+        if entries is None:
+            entries = json.loads(read_url(url, client, INDEX_RETRIES))
+            _keep_index(url, entries)
     except (OSError, ValueError, RemoteError) as exc:
         raise TranslationError(
             f"cannot read the argos package index {url}: {_reason(exc)}. Are you offline? "
@@ -124,9 +137,27 @@ def _index_entry(entry: Any) -> IndexPackage | None:
     return IndexPackage(str(code), src, tgt, str(entry.get("package_version", "")), links)
 
 
-def index_pairs(client: Any | None = None) -> set[Pair]:
+def index_pairs(client: Any | None = None, *, max_age: float | None = None) -> set[Pair]:
     """Every (from, to) pair the index offers (raises TranslationError when unreachable)."""
-    return {(p.from_code, p.to_code) for p in fetch_index(client)}
+    return {(p.from_code, p.to_code) for p in fetch_index(client, max_age=max_age)}
+
+
+def _cached_index(url: str, max_age: float | None) -> Any | None:
+    if max_age is None:
+        return None
+    try:
+        kept = json.loads((cache_dir() / INDEX_CACHE).read_text(encoding="utf-8"))
+        fresh = time.time() - float(kept["read_at"]) < max_age and kept["url"] == url
+        return kept["entries"] if fresh else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # no copy, or a damaged one: ask the index
+
+
+def _keep_index(url: str, entries: Any) -> None:
+    with contextlib.suppress(OSError):  # a copy not kept only costs the next build a request
+        write_json(
+            cache_dir() / INDEX_CACHE, {"url": url, "read_at": time.time(), "entries": entries}
+        )
 
 
 def _newest(packages: Iterable[IndexPackage]) -> dict[Pair, IndexPackage]:
@@ -380,20 +411,20 @@ def ensure_installed(
 # --- helpers -------------------------------------------------------------------------------
 
 
-def read_url(url: str, client: Any | None) -> bytes:
+def read_url(url: str, client: Any | None, policy: RetryPolicy = DOWNLOAD_RETRIES) -> bytes:
     if urlparse(url).scheme == "file":
         return _file_path(url).read_bytes()
-    with _service(client) as service:
+    with _service(client, policy) as service:
         return service.request("GET", url, idempotent=True).content
 
 
 @contextmanager
-def _service(client: Any | None) -> Iterator[Service]:
+def _service(client: Any | None, policy: RetryPolicy = DOWNLOAD_RETRIES) -> Iterator[Service]:
     """The package host as a service of the HTTP boundary (an injected client stays open)."""
     own = client is None
     http = client or make_client()
     try:
-        yield Service("package download", http, log=_warn, policy=DOWNLOAD_RETRIES)
+        yield Service("package download", http, log=_warn, policy=policy)
     finally:
         if own:
             http.close()
