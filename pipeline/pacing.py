@@ -139,6 +139,8 @@ def _unit(window: float) -> str:
 
 
 def duration(seconds: float) -> str:
+    if seconds < 9.95:  # a short backoff: "0.4 s", not "0 s"
+        return f"{seconds:.1f} s".replace(".0 s", " s")
     hours, rest = divmod(round(seconds), 3600)
     minutes, secs = divmod(rest, 60)
     if hours:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -30,6 +31,7 @@ from urllib.request import url2pathname
 
 from packaging.version import InvalidVersion, Version
 
+from pipeline import console
 from pipeline.errors import ConfigError, RemoteError, TranslationError
 from pipeline.http import Service, make_client
 from pipeline.pacing import RetryPolicy
@@ -424,7 +426,8 @@ def _service(client: Any | None, policy: RetryPolicy = DOWNLOAD_RETRIES) -> Iter
     own = client is None
     http = client or make_client()
     try:
-        yield Service("package download", http, log=_warn, policy=policy)
+        # A retry is a detail (--verbose); what finally fails is said by the caller.
+        yield Service("package download", http, log=console.detail, policy=policy)
     finally:
         if own:
             http.close()
@@ -437,6 +440,8 @@ def _file_path(url: str) -> Path:
 
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, RemoteError):  # "package download: GET <url> connection failed (…)"
+        text = re.sub(r"^[^:]*: \S+ \S+ ", "", text)  # the caller names the URL already
     return text.splitlines()[0]
 
 
