@@ -39,6 +39,7 @@ _DIALOGUE = re.compile(r"^(?:[–—] ?|- )(?=\S)")  # "– Why?", "—¿Por qu�
 _BOLD = re.compile(r"^(\*\*|__)(?!\s)(.+?)(?<!\s)\1$")
 _HEADING = re.compile(r"^#{1,6} ")
 QA = {w.casefold() for w in QUESTION_LABELS | ANSWER_LABELS}
+QUESTION_WORDS = {w.casefold() for w in QUESTION_LABELS}
 
 
 @dataclass
@@ -166,6 +167,8 @@ def _para_units(
             units[-1].is_list = True
         elif label is not None or (label := _turn_label(para, index, layout, starts_turn, notes)):
             units.append(Unit(line.number, line.text[len(label.raw) :], label))
+        elif units and _answer_follows(units[-1], para, index, layout, starts_turn):
+            units.append(Unit(line.number, line.text))  # the question's line ended: answer
         elif units and not (units[-1].is_list and not _continues(prev, line, layout)):
             units[-1].text = _join(units[-1].text, line.text, prev, layout)
         else:
@@ -194,7 +197,10 @@ def _turn_label(
     if index == 0:
         return label
     if label.style == "number":
-        return None  # a question number only counts at the start of a paragraph
+        # A question number counts at the start of a paragraph, or on a line of its own that
+        # asks and goes on from the number before it ("1. …?", an answer, "2. …?" with no
+        # blank lines between, as e-mail pastes have them); elsewhere "2." is text.
+        return label if _next_question(para, index, label) else None
     before = para[index - 1].text
     clear = bool(label.init) or label.raw.startswith(("**", "__")) or label.name.casefold() in QA
     mid_sentence = _wrapped(before, line, layout.wrap) and not ends_sentence(before)
@@ -207,6 +213,45 @@ def _turn_label(
         )
         return None
     return label
+
+
+def _next_question(para: Sequence[Line], index: int, label: Label) -> bool:
+    """Line ``index`` asks, and its number follows the paragraph's last question number."""
+    if not para[index].text.rstrip().endswith("?") or not ends_sentence(para[index - 1].text):
+        return False
+    for line in reversed(para[:index]):
+        before = match_label(line.text)
+        if before is not None and before.style == "number":
+            return before.number is not None and label.number == before.number + 1
+    return False
+
+
+def _answer_follows(
+    unit: Unit,
+    para: Sequence[Line],
+    index: int,
+    layout: Layout,
+    starts_turn: Callable[[Label], bool],
+) -> bool:
+    """After a line that asks under a question number or a question word ("1. Why …?",
+    "Q: Why …?"), the next lines are the answer, as e-mail pastes put it right under its
+    question without a blank line; unless the break is a wrapper's, or those lines ask too
+    (a question over two lines). Named labels ("CECOP: …?") are left alone: which side a
+    name is on is not known here."""
+    label = unit.label
+    if label is None or unit.is_list or "\n" in unit.text or not unit.text.endswith("?"):
+        return False
+    if label.style != "number" and label.name.casefold() not in QUESTION_WORDS:
+        return False
+    before, after = para[index - 1].text, para[index].text
+    if layout.wrap is not None and is_soft_break(before, after, layout.wrap):
+        return False  # a wrapped text broke the question's line here: the question goes on
+    rest = []
+    for line in para[index:]:
+        if _labels(line.text, starts_turn):
+            break
+        rest.append(line.text)
+    return bool(rest) and not rest[-1].rstrip().endswith("?")
 
 
 def _wrapped(before: str, after: str, wrap: int | None) -> bool:

@@ -19,6 +19,7 @@ reviewer may want to see: lint warnings, clean-up notes, the decisions and their
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,12 +140,17 @@ def _units(
 
 
 def _question_numbers(paras: list[list[cleanup.Line]]) -> set[int | None]:
-    """Numbers that count as question labels: 1, 2, 3 … at paragraph starts, mostly asking."""
-    numbered = [
-        (label.number, " ".join(line.text for line in p))
-        for p in paras
-        if (label := number_label(p[0].text)) and not _is_list_paragraph(p)
-    ]
+    """Numbers that count as question labels: 1, 2, 3 … mostly asking, each at a paragraph
+    start or, in a paste without blank lines, on a line of its own that asks."""
+    numbered = []
+    for para in paras:
+        if _is_list_paragraph(para):
+            continue
+        for index, line in enumerate(para):
+            label = number_label(line.text)
+            if label and (index == 0 or line.text.rstrip().endswith("?")):
+                rest = para[index:] if index == 0 else [line]
+                numbered.append((label.number, " ".join(x.text for x in rest)))
     numbers = [n for n, _ in numbered]
     asking = sum(1 for _, text in numbered if "?" in text)
     if len(numbers) < 2 or numbers != list(range(1, len(numbers) + 1)) or asking * 2 < len(numbers):
@@ -153,7 +159,14 @@ def _question_numbers(paras: list[list[cleanup.Line]]) -> set[int | None]:
 
 
 def _is_list_paragraph(para: list[cleanup.Line]) -> bool:
-    return sum(1 for line in para if number_label(line.text)) >= 2
+    """Two or more numbered lines, unless each asks and answers stand between them (numbered
+    questions pasted without blank lines)."""
+    at = [i for i, line in enumerate(para) if number_label(line.text)]
+    if len(at) < 2:
+        return False
+    asking = all(para[i].text.rstrip().endswith("?") for i in at)
+    apart = all(b - a > 1 for a, b in itertools.pairwise(at))
+    return not (asking and apart)
 
 
 def _reading(units: list[Unit], speakers: list[str | None], cast: Cast) -> Reading:
